@@ -1,0 +1,243 @@
+// Package cpu is the reference compute backend: float32 arithmetic in pure
+// Go, with gonum's BLAS for the matrix products. It builds for every Go
+// target, WebAssembly included, and defines what every other backend must
+// compute: backend/backendtest checks them against it.
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+
+	"github.com/lstm-digits/lstm-digits/backend"
+)
+
+// Buffer is the CPU backend's buffer: a Go slice.
+type Buffer []float32
+
+// Len returns len(b).
+func (b Buffer) Len() int { return len(b) }
+
+// Slice returns b[off : off+n] as a Buffer.
+func (b Buffer) Slice(off, n int) backend.Buffer { return b[off : off+n : off+n] }
+
+// Backend computes on the CPU. The zero value is ready to use.
+type Backend struct{}
+
+// New returns a CPU backend.
+func New() *Backend { return &Backend{} }
+
+var _ backend.Backend = (*Backend)(nil)
+
+// data returns the slice behind a CPU buffer, or nil for a nil buffer.
+func data(b backend.Buffer) []float32 {
+	if b == nil {
+		return nil
+	}
+	buf, ok := b.(Buffer)
+	if !ok {
+		panic(fmt.Sprintf("cpu: buffer of type %T belongs to another backend", b))
+	}
+	return buf
+}
+
+// Name returns "cpu".
+func (*Backend) Name() string { return "cpu" }
+
+// New returns a zeroed buffer of n values.
+func (*Backend) New(n int) backend.Buffer { return make(Buffer, n) }
+
+// Upload copies src into dst.
+func (*Backend) Upload(dst backend.Buffer, src []float32) {
+	d := data(dst)
+	mustLen("Upload", len(src), len(d))
+	copy(d, src)
+}
+
+// Download copies src into dst.
+func (*Backend) Download(dst []float32, src backend.Buffer) {
+	s := data(src)
+	mustLen("Download", len(dst), len(s))
+	copy(dst, s)
+}
+
+// Zero sets every value of b to 0.
+func (*Backend) Zero(b backend.Buffer) { clear(data(b)) }
+
+// Copy copies src into dst.
+func (*Backend) Copy(dst, src backend.Buffer) {
+	d, s := data(dst), data(src)
+	mustLen("Copy", len(s), len(d))
+	copy(d, s)
+}
+
+// SwapAxes01 writes the [a, b, f] array src to dst as [b, a, f].
+func (*Backend) SwapAxes01(dst, src backend.Buffer, a, b, f int) {
+	d, s := data(dst), data(src)
+	mustLen("SwapAxes01", len(s), a*b*f)
+	mustLen("SwapAxes01", len(d), a*b*f)
+	for i := range a {
+		for j := range b {
+			copy(d[(j*a+i)*f:(j*a+i+1)*f], s[(i*b+j)*f:(i*b+j+1)*f])
+		}
+	}
+}
+
+// LinearForward computes y = x·wᵀ + b.
+func (*Backend) LinearForward(y, x, w, b backend.Buffer, n, in, out int) {
+	yd := data(y)
+	gemm(false, true, n, out, in, 1, data(x), in, data(w), in, 0, yd, out)
+	if b != nil {
+		addRows(yd, data(b), n)
+	}
+}
+
+// LinearBackward accumulates dw += dyᵀ·x and db += Σ dy, and sets dx = dy·w.
+func (*Backend) LinearBackward(dx, dw, db, dy, x, w backend.Buffer, n, in, out int) {
+	dyd := data(dy)
+	gemm(true, false, out, in, n, 1, dyd, out, data(x), in, 1, data(dw), in)
+	if db != nil {
+		sumRows(data(db), dyd, n)
+	}
+	if dx != nil {
+		gemm(false, false, n, in, out, 1, dyd, out, data(w), in, 0, data(dx), in)
+	}
+}
+
+// CrossEntropy computes the mean softmax cross-entropy and its gradient.
+// Each row is computed in float64 from the float32 logits.
+func (*Backend) CrossEntropy(loss, dlogits, logits backend.Buffer, labels []int, n, classes int) {
+	l, dl := data(logits), data(dlogits)
+	mustLen("CrossEntropy", len(labels), n)
+	mustLen("CrossEntropy", len(l), n*classes)
+	var total float64
+	for r := range n {
+		row := l[r*classes : (r+1)*classes]
+		label := labels[r]
+		if label < 0 || label >= classes {
+			panic(fmt.Sprintf("cpu: CrossEntropy: label %d outside [0,%d)", label, classes))
+		}
+		maxv := math.Inf(-1)
+		for _, v := range row {
+			maxv = max(maxv, float64(v))
+		}
+		var sum float64
+		for _, v := range row {
+			sum += math.Exp(float64(v) - maxv)
+		}
+		logSum := maxv + math.Log(sum)
+		total += logSum - float64(row[label])
+		if dl != nil {
+			drow := dl[r*classes : (r+1)*classes]
+			for j, v := range row {
+				p := math.Exp(float64(v) - logSum)
+				if j == label {
+					p--
+				}
+				drow[j] = float32(p / float64(n))
+			}
+		}
+	}
+	data(loss)[0] = float32(total / float64(n))
+}
+
+// Dropout applies an inverted-dropout mask drawn from (seed, index).
+func (*Backend) Dropout(dst, src backend.Buffer, p float32, seed uint64) {
+	d, s := data(dst), data(src)
+	mustLen("Dropout", len(s), len(d))
+	scale := 1 / (1 - p)
+	for i, v := range s {
+		if backend.DropoutKeep(seed, i, p) {
+			d[i] = v * scale
+		} else {
+			d[i] = 0
+		}
+	}
+}
+
+// SumSquares returns Σ b², accumulated in float64.
+func (*Backend) SumSquares(b backend.Buffer) float32 {
+	var s float64
+	for _, v := range data(b) {
+		s += float64(v) * float64(v)
+	}
+	return float32(s)
+}
+
+// Scale multiplies b by s.
+func (*Backend) Scale(b backend.Buffer, s float32) {
+	d := data(b)
+	for i := range d {
+		d[i] *= s
+	}
+}
+
+// Adam performs one step of torch.optim.Adam (single-tensor form, no
+// amsgrad): the bias corrections are computed in float64, the update in
+// float32, in PyTorch's order of operations.
+func (*Backend) Adam(params, grads, m, v backend.Buffer, a backend.AdamArgs) {
+	p, g, md, vd := data(params), data(grads), data(m), data(v)
+	mustLen("Adam", len(g), len(p))
+	mustLen("Adam", len(md), len(p))
+	mustLen("Adam", len(vd), len(p))
+	bc1 := 1 - math.Pow(float64(a.Beta1), float64(a.Step))
+	bc2 := 1 - math.Pow(float64(a.Beta2), float64(a.Step))
+	stepSize := float32(float64(a.LR) / bc1)
+	bc2Sqrt := float32(math.Sqrt(bc2))
+	for i := range p {
+		gi := g[i]
+		if a.WeightDecay != 0 {
+			gi += a.WeightDecay * p[i]
+		}
+		md[i] = md[i]*a.Beta1 + gi*(1-a.Beta1)
+		vd[i] = vd[i]*a.Beta2 + gi*gi*(1-a.Beta2)
+		denom := float32(math.Sqrt(float64(vd[i])))/bc2Sqrt + a.Eps
+		p[i] -= stepSize * (md[i] / denom)
+	}
+}
+
+// gemm computes c = alpha·op(a)·op(b) + beta·c with row-major operands,
+// where op transposes when its flag is set; c is m×n and the inner
+// dimension is k.
+func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if transA {
+		ta = blas.Trans
+	}
+	if transB {
+		tb = blas.Trans
+	}
+	blas32.Implementation().Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// addRows adds the vector v to each of the n rows of the matrix y.
+func addRows(y, v []float32, n int) {
+	w := len(v)
+	for r := range n {
+		row := y[r*w : (r+1)*w]
+		for j, x := range v {
+			row[j] += x
+		}
+	}
+}
+
+// sumRows adds the n rows of the matrix x into s.
+func sumRows(s, x []float32, n int) {
+	w := len(s)
+	for r := range n {
+		for j, v := range x[r*w : (r+1)*w] {
+			s[j] += v
+		}
+	}
+}
+
+func mustLen(op string, got, want int) {
+	if got != want {
+		panic(fmt.Sprintf("cpu: %s: length %d, want %d", op, got, want))
+	}
+}

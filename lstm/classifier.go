@@ -1,0 +1,185 @@
+package lstm
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/lstm-digits/lstm-digits/backend"
+)
+
+// Classifier is the seed model: an LSTM reads each sequence (a 28×28 digit
+// as 28 rows of 28 pixels), and a Linear layer maps the last step's output
+// to class logits. Its parameters are named as PyTorch's state_dict names
+// them: "lstm.weight_ih_l0", …, "classifier.weight", "classifier.bias".
+type Classifier struct {
+	LSTM       *LSTM
+	Head       *Linear // "classifier" in the state_dict
+	NumClasses int
+	params     *Params
+	be         backend.Backend
+}
+
+// SeedClasses is the number of classes of the seed model: the ten digits.
+const SeedClasses = 10
+
+// NewClassifier returns a classifier over an LSTM with the given
+// configuration, which must be batch first, with parameters drawn as
+// PyTorch draws them from a generator seeded with seed.
+func NewClassifier(be backend.Backend, cfg Config, classes int, seed uint64) (*Classifier, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if !cfg.BatchFirst {
+		return nil, errors.New("lstm: the classifier reads batch-first input; set batch_first")
+	}
+	if classes < 1 || classes > 1<<16 {
+		return nil, fmt.Errorf("lstm: number of classes must be in [1, 65536], got %d", classes)
+	}
+	var l layout
+	c := &Classifier{
+		LSTM:       newLSTM(be, cfg, &l, "lstm."),
+		Head:       newLinear(be, cfg.OutputSize(), classes, &l, "classifier."),
+		NumClasses: classes,
+		be:         be,
+	}
+	c.params = l.alloc(be)
+	c.LSTM.params, c.Head.params = c.params, c.params
+	c.params.Init(rand.New(rand.NewPCG(seed, 0)))
+	c.LSTM.SetDropoutSeed(seed)
+	return c, nil
+}
+
+// Params returns all parameters of the model, in state_dict order.
+func (c *Classifier) Params() *Params { return c.params }
+
+// Config returns the LSTM's configuration.
+func (c *Classifier) Config() Config { return c.LSTM.cfg }
+
+// checkInput validates x [B, T, InputSize] and returns B and T.
+func (c *Classifier) checkInput(x Tensor) (B, T int, err error) {
+	if len(x.Shape) != 3 || x.Shape[0] < 1 || x.Shape[1] < 1 {
+		return 0, 0, fmt.Errorf("lstm: classifier input must be [batch, steps, %d], got %v", c.LSTM.cfg.InputSize, x.Shape)
+	}
+	B, T = x.Shape[0], x.Shape[1]
+	return B, T, x.checkShape("classifier input", B, T, c.LSTM.cfg.InputSize)
+}
+
+// forward runs the model on the batch-first input x [B, T, F] and returns
+// the logits [B, classes], the LSTM pass, and the last step's output.
+func (c *Classifier) forward(x Tensor, B, T int, withGrad bool) (logits backend.Buffer, p *pass, last backend.Buffer) {
+	xb := c.LSTM.upload(x.Data)
+	xt := c.LSTM.swap(xb, B, T, c.LSTM.cfg.InputSize)
+	p = c.LSTM.forward(xt, T, B, nil, nil, nil, withGrad)
+	width := c.LSTM.cfg.OutputSize()
+	last = p.out.Slice((T-1)*B*width, B*width)
+	return c.Head.forward(last, B), p, last
+}
+
+// Logits returns the class scores [B, classes] for x [B, T, InputSize],
+// in evaluation mode (no dropout).
+func (c *Classifier) Logits(x Tensor) (Tensor, error) {
+	B, T, err := c.checkInput(x)
+	if err != nil {
+		return Tensor{}, err
+	}
+	train := c.LSTM.train
+	c.LSTM.train = false
+	logits, _, _ := c.forward(x, B, T, false)
+	c.LSTM.train = train
+	return c.LSTM.download(logits, B, c.NumClasses), nil
+}
+
+// Backprop is the outcome of Classifier.Backprop.
+type Backprop struct {
+	Loss      float32 // mean cross-entropy
+	Logits    Tensor  // [B, classes]
+	InputGrad Tensor  // gradient of Loss with respect to the input, [B, T, F]
+}
+
+// Backprop runs the model on x [B, T, InputSize] in its current mode,
+// computes the mean cross-entropy against labels, and accumulates the
+// gradients of that loss into Params().Grad.
+func (c *Classifier) Backprop(x Tensor, labels []int) (*Backprop, error) {
+	loss, logits, dx, err := c.backprop(x, labels, true)
+	if err != nil {
+		return nil, err
+	}
+	B, T := x.Shape[0], x.Shape[1]
+	cfg := c.LSTM.cfg
+	return &Backprop{
+		Loss:      loss,
+		Logits:    c.LSTM.download(logits, B, c.NumClasses),
+		InputGrad: c.LSTM.download(c.LSTM.swap(dx, T, B, cfg.InputSize), B, T, cfg.InputSize),
+	}, nil
+}
+
+func (c *Classifier) backprop(x Tensor, labels []int, wantDX bool) (loss float32, logits, dx backend.Buffer, err error) {
+	B, T, err := c.checkInput(x)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	if len(labels) != B {
+		return 0, nil, nil, fmt.Errorf("lstm: %d labels for a batch of %d", len(labels), B)
+	}
+	for i, l := range labels {
+		if l < 0 || l >= c.NumClasses {
+			return 0, nil, nil, fmt.Errorf("lstm: label %d of sample %d is outside [0, %d)", l, i, c.NumClasses)
+		}
+	}
+	be, width := c.be, c.LSTM.cfg.OutputSize()
+	logits, p, last := c.forward(x, B, T, true)
+	lossBuf, dlogits := be.New(1), be.New(B*c.NumClasses)
+	be.CrossEntropy(lossBuf, dlogits, logits, labels, B, c.NumClasses)
+	dOut := be.New(T * B * width)
+	c.Head.backward(dOut.Slice((T-1)*B*width, B*width), dlogits, last, B)
+	dx, _, _ = c.LSTM.backward(p, dOut, nil, nil, wantDX)
+	v := []float32{0}
+	be.Download(v, lossBuf)
+	return v[0], logits, dx, nil
+}
+
+// StepResult reports one training step.
+type StepResult struct {
+	Loss     float32 // mean cross-entropy of the batch, before the update
+	Correct  int     // samples whose largest logit was their label
+	GradNorm float32 // global L2 norm of the gradient before clipping; 0 when not clipping
+}
+
+// TrainStep does one step of training on a batch: zero the gradients,
+// forward and backward in training mode, clip the gradient norm to clip
+// (none when clip ≤ 0), and let opt update the parameters.
+func (c *Classifier) TrainStep(x Tensor, labels []int, opt *Adam, clip float32) (StepResult, error) {
+	train := c.LSTM.train
+	c.LSTM.train = true
+	defer func() { c.LSTM.train = train }()
+	c.params.ZeroGrad()
+	loss, logits, _, err := c.backprop(x, labels, false)
+	if err != nil {
+		return StepResult{}, err
+	}
+	r := StepResult{Loss: loss}
+	if clip > 0 {
+		r.GradNorm = c.params.ClipGradNorm(clip)
+	}
+	opt.Step()
+	scores := make([]float32, logits.Len())
+	c.be.Download(scores, logits)
+	for i, l := range labels {
+		if Argmax(scores[i*c.NumClasses:(i+1)*c.NumClasses]) == l {
+			r.Correct++
+		}
+	}
+	return r, nil
+}
+
+// Argmax returns the index of the largest value of v (the first on ties).
+func Argmax(v []float32) int {
+	best := 0
+	for i, x := range v {
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
+}
