@@ -27,14 +27,28 @@ const SeedClasses = 10
 // configuration, which must be batch first, with parameters drawn as
 // PyTorch draws them from a generator seeded with seed.
 func NewClassifier(be backend.Backend, cfg Config, classes int, seed uint64) (*Classifier, error) {
-	if err := cfg.Validate(); err != nil {
+	c, l, err := newClassifier(be, cfg, classes)
+	if err != nil {
 		return nil, err
 	}
+	c.bind(l.alloc(be))
+	c.params.Init(rand.New(rand.NewPCG(seed, 0)))
+	c.LSTM.SetDropoutSeed(seed)
+	return c, nil
+}
+
+// newClassifier checks the configuration and registers the parameters,
+// allocating nothing, so that a model file can be checked against the
+// layout before its sizes are trusted.
+func newClassifier(be backend.Backend, cfg Config, classes int) (*Classifier, *layout, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
 	if !cfg.BatchFirst {
-		return nil, errors.New("lstm: the classifier reads batch-first input; set batch_first")
+		return nil, nil, errors.New("lstm: the classifier reads batch-first input; set batch_first")
 	}
 	if classes < 1 || classes > 1<<16 {
-		return nil, fmt.Errorf("lstm: number of classes must be in [1, 65536], got %d", classes)
+		return nil, nil, fmt.Errorf("lstm: number of classes must be in [1, 65536], got %d", classes)
 	}
 	var l layout
 	c := &Classifier{
@@ -43,11 +57,12 @@ func NewClassifier(be backend.Backend, cfg Config, classes int, seed uint64) (*C
 		NumClasses: classes,
 		be:         be,
 	}
-	c.params = l.alloc(be)
-	c.LSTM.params, c.Head.params = c.params, c.params
-	c.params.Init(rand.New(rand.NewPCG(seed, 0)))
-	c.LSTM.SetDropoutSeed(seed)
-	return c, nil
+	return c, &l, nil
+}
+
+// bind gives the classifier and its layers their parameter buffers.
+func (c *Classifier) bind(p *Params) {
+	c.params, c.LSTM.params, c.Head.params = p, p, p
 }
 
 // Params returns all parameters of the model, in state_dict order.

@@ -48,8 +48,10 @@ func loadFixture(t *testing.T, path string) *fixture {
 		t.Fatal(err)
 	}
 	fx := &fixture{t: t, name: filepath.Base(path), file: f}
-	if err := json.Unmarshal([]byte(f.Metadata["config"]), &fx.cfg); err != nil {
-		t.Fatalf("%s: config metadata: %v", fx.name, err)
+	if cfg, ok := f.Metadata["config"]; ok {
+		if err := json.Unmarshal([]byte(cfg), &fx.cfg); err != nil {
+			t.Fatalf("%s: config metadata: %v", fx.name, err)
+		}
 	}
 	return fx
 }

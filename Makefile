@@ -1,0 +1,58 @@
+# lstm-digits. `make run` and `make test` are all a fresh machine needs
+# (after .ci/run's system packages: Debian's python3-torch for the PyTorch
+# checks, Node for the WebAssembly tests).
+
+GO      ?= go
+PYTHON  ?= /usr/bin/python3
+WASMEXEC = $(shell $(GO) env GOROOT)/lib/wasm
+# Packages whose tests also run as WebAssembly in Node.
+WASMPKGS = ./lstm/ ./backend/... ./safetensors/
+# Thread counts that make bench compares at.
+THREADS ?= 1 2
+ROUNDS  ?= 3
+
+.PHONY: run build test test-native test-wasm lint bench fixtures fuzz clean
+
+## run: build digits and train the seed model on synthetic digits for a minute
+run: build
+	./bin/digits demo
+
+## build: build bin/digits
+build:
+	$(GO) build -o bin/digits ./cmd/digits
+
+## test: every test: lint, native (with the PyTorch round trip), WebAssembly
+test: lint test-native test-wasm
+
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet $(WASMPKGS)
+	CGO_ENABLED=0 $(GO) build ./...
+
+test-native:
+	LSTM_REQUIRE_TORCH=1 $(GO) test ./...
+
+test-wasm:
+	PATH="$(WASMEXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test $(WASMPKGS)
+
+## bench: our training step and inference beside PyTorch's, same thread count, alternating
+bench: build
+	@for round in $$(seq $(ROUNDS)); do for n in $(THREADS); do \
+	  GOMAXPROCS=$$n ./bin/digits bench --json --seconds 15; \
+	  OMP_WAIT_POLICY=PASSIVE $(PYTHON) tools/bench_torch.py --threads $$n --json --seconds 15; \
+	done; done | $(PYTHON) tools/bench_compare.py
+
+## fixtures: regenerate the PyTorch reference files (needs python3-torch)
+fixtures:
+	$(PYTHON) tools/gen_fixtures.py
+	$(PYTHON) tools/torch_model.py examples
+
+## fuzz: run each fuzz target for FUZZTIME (default 1m)
+FUZZTIME ?= 1m
+fuzz:
+	$(GO) test ./safetensors/ -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./lstm/ -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+
+clean:
+	rm -rf bin

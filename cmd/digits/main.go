@@ -1,0 +1,117 @@
+// Command digits trains, evaluates, benchmarks and serves the LSTM digit
+// reader.
+//
+//	digits demo     train the seed model on synthetic digits and watch its loss fall
+//	digits bench    measure training and inference speed on the seed model's shapes
+//
+// Run "digits COMMAND --help" for a command's flags and examples. Exit
+// codes: 0 success, 1 failure, 2 a wrong command line, 130 interrupted.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+)
+
+// command is one subcommand of digits.
+type command struct {
+	name, summary string
+	// usage is the text after the flag list: examples.
+	examples string
+	// run parses args with fs (already holding the common flags) and runs.
+	run func(ctx context.Context, fs *flag.FlagSet, args []string) error
+}
+
+var commands = []*command{demoCommand, benchCommand}
+
+// Exit codes.
+const (
+	exitFailure     = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// usageError marks a wrong command line: one line, exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run runs the command line args and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printUsage(stdout)
+		return 0
+	}
+	var cmd *command
+	for _, c := range commands {
+		if c.name == args[0] {
+			cmd = c
+		}
+	}
+	if cmd == nil {
+		fmt.Fprintf(stderr, "digits: unknown command %q (run 'digits help' for the list)\n", args[0])
+		return exitUsage
+	}
+	fs := flag.NewFlagSet("digits "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := cmd.run(ctx, fs, args[1:])
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		printCommandUsage(stdout, cmd, fs)
+		return 0
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(stderr, "digits %s: interrupted\n", cmd.name)
+		return exitInterrupted
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "digits %s: %v (run 'digits %s --help' for usage)\n", cmd.name, err, cmd.name)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "digits %s: %v\n", cmd.name, err)
+	return exitFailure
+}
+
+// parse parses args into fs, turning a flag error into a usageError and
+// refusing positional arguments.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "digits: an LSTM that reads handwritten digits row by row\n\nUsage: digits COMMAND [flags]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'digits COMMAND --help' for a command's flags and examples.")
+}
+
+func printCommandUsage(w io.Writer, cmd *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "digits %s: %s\n\nUsage: digits %s [flags]\n\nFlags:\n", cmd.name, cmd.summary, cmd.name)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fmt.Fprintf(w, "\nExamples:\n%s", cmd.examples)
+}

@@ -1,0 +1,59 @@
+package lstm
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/lstm-digits/lstm-digits/backend/cpu"
+)
+
+// seedBatch returns a random batch of n 28×28 images and labels.
+func seedBatch(n int) (Tensor, []int) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := NewTensor(n, 28, 28)
+	for i := range x.Data {
+		x.Data[i] = rng.Float32()
+	}
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = rng.IntN(SeedClasses)
+	}
+	return x, labels
+}
+
+// BenchmarkTrainStepSeed times one Adam training step of the seed model at
+// batch 100, the seed's batch size.
+func BenchmarkTrainStepSeed(b *testing.B) {
+	const batch = 100
+	c, err := NewClassifier(cpu.New(), Seed(), SeedClasses, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opt := NewAdam(c.Params(), DefaultAdam())
+	x, labels := seedBatch(batch)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := c.TrainStep(x, labels, opt, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(batch/sec, "samples/s")
+	b.ReportMetric(c.TrainFLOPs(batch, 28)/sec/1e9, "GFLOP/s")
+}
+
+// BenchmarkInferSeed times the seed model's prediction for one drawing.
+func BenchmarkInferSeed(b *testing.B) {
+	c, err := NewClassifier(cpu.New(), Seed(), SeedClasses, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	x, _ := seedBatch(1)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := c.Logits(x); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/drawing")
+}

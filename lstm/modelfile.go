@@ -1,0 +1,217 @@
+package lstm
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/lstm-digits/lstm-digits/backend"
+	"github.com/lstm-digits/lstm-digits/safetensors"
+)
+
+// A model file is a safetensors file holding the Classifier's parameters
+// under PyTorch's state_dict names, as float32, with two metadata entries:
+// "format": "pt" (what PyTorch's safetensors writer sets) and "config", the
+// JSON of ModelConfig. Other metadata (a training record, say) is kept as
+// the caller gives it. Such a file loads into the seed's PyTorch class with
+// load_state_dict(strict=True); a state_dict saved from PyTorch (F32, F16,
+// BF16 or F64, with or without "config") loads here.
+
+// ModelConfig is the "config" entry of a model file's metadata: the LSTM's
+// arguments and the classifier's number of classes.
+type ModelConfig struct {
+	Config
+	NumClasses int `json:"num_classes"`
+}
+
+// Metadata keys that a model file always has.
+const (
+	metaFormat = "format"
+	metaConfig = "config"
+)
+
+// Encode writes the classifier as a model file to the returned bytes, with
+// the given extra metadata (which must not use the keys "format" and
+// "config").
+func (c *Classifier) Encode(meta map[string]string) ([]byte, error) {
+	m, tensors, err := c.fileContents(meta)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := safetensors.Write(&buf, m, tensors); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Save writes the classifier as a model file at path, atomically: a failed
+// save leaves any previous file in place.
+func (c *Classifier) Save(path string, meta map[string]string) error {
+	m, tensors, err := c.fileContents(meta)
+	if err != nil {
+		return err
+	}
+	return safetensors.WriteFile(path, m, tensors)
+}
+
+func (c *Classifier) fileContents(meta map[string]string) (map[string]string, []safetensors.Tensor, error) {
+	if _, ok := meta[metaFormat]; ok {
+		return nil, nil, fmt.Errorf("lstm: metadata key %q is reserved", metaFormat)
+	}
+	if _, ok := meta[metaConfig]; ok {
+		return nil, nil, fmt.Errorf("lstm: metadata key %q is reserved", metaConfig)
+	}
+	cfg, err := json.Marshal(ModelConfig{Config: c.Config(), NumClasses: c.NumClasses})
+	if err != nil {
+		return nil, nil, err
+	}
+	m := maps.Clone(meta)
+	if m == nil {
+		m = make(map[string]string)
+	}
+	m[metaFormat], m[metaConfig] = "pt", string(cfg)
+	var tensors []safetensors.Tensor
+	for _, p := range c.params.List() {
+		v, err := c.params.Get(p.Name)
+		if err != nil {
+			return nil, nil, err
+		}
+		tensors = append(tensors, safetensors.Float32(p.Name, p.Shape, v))
+	}
+	return m, tensors, nil
+}
+
+// Decode reads a model file from data and returns the classifier on be and
+// the file's metadata. It checks everything before trusting any size: the
+// safetensors structure, the configuration, that the tensors are exactly
+// the configuration's parameters with its shapes, and that every value is
+// finite.
+func Decode(be backend.Backend, data []byte) (*Classifier, map[string]string, error) {
+	f, err := safetensors.Parse(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model file: %w", err)
+	}
+	mc, err := fileConfig(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model file: %w", err)
+	}
+	c, l, err := newClassifier(be, mc.Config, mc.NumClasses)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model file: config: %w", err)
+	}
+	if err := checkTensors(f, l.list); err != nil {
+		return nil, nil, fmt.Errorf("model file: %w", err)
+	}
+	c.bind(l.alloc(be))
+	for _, p := range l.list {
+		t, _ := f.Tensor(p.Name)
+		v, err := t.Float32s()
+		if err != nil {
+			return nil, nil, fmt.Errorf("model file: %w", err)
+		}
+		if err := c.params.Set(p.Name, v); err != nil {
+			return nil, nil, fmt.Errorf("model file: %w", err)
+		}
+	}
+	return c, f.Metadata, nil
+}
+
+// checkTensors reports the first difference between the file's tensors
+// and the parameters the configuration calls for.
+func checkTensors(f *safetensors.File, want []Param) error {
+	names := make(map[string]bool, len(want))
+	for _, p := range want {
+		names[p.Name] = true
+		t, ok := f.Tensor(p.Name)
+		if !ok {
+			return fmt.Errorf("missing tensor %q", p.Name)
+		}
+		if !slices.Equal(t.Shape, p.Shape) {
+			return fmt.Errorf("tensor %q has shape %v, the config needs %v", p.Name, t.Shape, p.Shape)
+		}
+	}
+	var extra []string
+	for _, t := range f.Tensors {
+		if !names[t.Name] {
+			extra = append(extra, strconv.Quote(t.Name))
+		}
+	}
+	if len(extra) > 0 {
+		if len(extra) > 3 {
+			extra = append(extra[:3], fmt.Sprintf("and %d more", len(extra)-3))
+		}
+		return fmt.Errorf("unexpected tensors %s", strings.Join(extra, ", "))
+	}
+	return nil
+}
+
+// fileConfig returns the file's configuration: its "config" metadata, or,
+// for a bare PyTorch state_dict, what the tensor names and shapes imply.
+func fileConfig(f *safetensors.File) (ModelConfig, error) {
+	if s, ok := f.Metadata[metaConfig]; ok {
+		var mc ModelConfig
+		d := json.NewDecoder(strings.NewReader(s))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&mc); err != nil {
+			return ModelConfig{}, fmt.Errorf("config metadata: %w", err)
+		}
+		return mc, nil
+	}
+	return inferConfig(f)
+}
+
+var layerName = regexp.MustCompile(`^lstm\.weight_ih_l([0-9]+)$`)
+
+// inferConfig derives the configuration of a state_dict saved by the seed's
+// PyTorch class, which records none: sizes from the shapes of layer 0 and
+// the head, options from which tensors exist. checkTensors then checks every
+// tensor against it.
+func inferConfig(f *safetensors.File) (ModelConfig, error) {
+	layers := 0
+	for _, t := range f.Tensors {
+		if m := layerName.FindStringSubmatch(t.Name); m != nil {
+			if k, err := strconv.Atoi(m[1]); err == nil && k < 1024 {
+				layers = max(layers, k+1)
+			}
+		}
+	}
+	wih, ok := f.Tensor("lstm.weight_ih_l0")
+	head, okHead := f.Tensor("classifier.weight")
+	if !ok || !okHead || len(wih.Shape) != 2 || len(head.Shape) != 2 || wih.Shape[0]%4 != 0 {
+		return ModelConfig{}, errors.New("no config metadata, and the tensors are not a state_dict of the seed classifier (lstm.weight_ih_l0 [4·hidden, input], classifier.weight [classes, hidden])")
+	}
+	_, bias := f.Tensor("lstm.bias_ih_l0")
+	_, bidir := f.Tensor("lstm.weight_ih_l0_reverse")
+	mc := ModelConfig{
+		Config: Config{
+			InputSize: wih.Shape[1], HiddenSize: wih.Shape[0] / 4, NumLayers: layers,
+			Bias: bias, BatchFirst: true, Bidirectional: bidir,
+		},
+		NumClasses: head.Shape[0],
+	}
+	if whr, ok := f.Tensor("lstm.weight_hr_l0"); ok && len(whr.Shape) == 2 {
+		mc.ProjSize = whr.Shape[0]
+	}
+	return mc, nil
+}
+
+// Load reads the model file at path; see Decode.
+func Load(be backend.Backend, path string) (*Classifier, map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, meta, err := Decode(be, data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, meta, nil
+}
