@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"slices"
 	"time"
@@ -35,7 +35,7 @@ type benchResult struct {
 	InferMS            float64 `json:"infer_ms"`
 }
 
-func runBench(ctx context.Context, fs *flag.FlagSet, args []string) error {
+func runBench(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	batch := fs.Int("batch", 100, "training batch size")
 	seconds := fs.Float64("seconds", 10, "approximate time spent measuring training")
 	asJSON := fs.Bool("json", false, "print one JSON object")
@@ -81,11 +81,11 @@ func runBench(ctx context.Context, fs *flag.FlagSet, args []string) error {
 		InferMS:            infer.Seconds() * 1e3,
 	}
 	if *asJSON {
-		return json.NewEncoder(os.Stdout).Encode(r)
+		return json.NewEncoder(stdout).Encode(r)
 	}
-	fmt.Printf("device %s, %d threads, seed model (2×LSTM 128, 28 steps of 28)\n", r.Device, r.Threads)
-	fmt.Printf("training, batch %d:  %8.1f samples/s  %6.2f GFLOP/s\n", r.Batch, r.TrainSamplesPerSec, r.TrainGFLOPS)
-	fmt.Printf("inference, 1 digit:  %8.3f ms\n", r.InferMS)
+	fmt.Fprintf(stdout, "device %s, %d threads, seed model (2×LSTM 128, 28 steps of 28)\n", r.Device, r.Threads)
+	fmt.Fprintf(stdout, "training, batch %d:  %8.1f samples/s  %6.2f GFLOP/s\n", r.Batch, r.TrainSamplesPerSec, r.TrainGFLOPS)
+	fmt.Fprintf(stdout, "inference, 1 digit:  %8.3f ms\n", r.InferMS)
 	return nil
 }
 

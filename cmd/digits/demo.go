@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"time"
 
@@ -41,7 +42,7 @@ func syntheticBatch(rng *rand.Rand, n int) (lstm.Tensor, []int) {
 	return x, labels
 }
 
-func runDemo(ctx context.Context, fs *flag.FlagSet, args []string) error {
+func runDemo(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	steps := fs.Int("steps", 120, "training steps")
 	batch := fs.Int("batch", 32, "images per step")
 	hidden := fs.Int("hidden", 128, "hidden_size of the LSTM")
@@ -71,7 +72,7 @@ func runDemo(ctx context.Context, fs *flag.FlagSet, args []string) error {
 	opt := lstm.NewAdam(c.Params(), adam)
 	rng := rand.New(rand.NewPCG(*seed, 7))
 
-	fmt.Printf("Training a %d-layer LSTM (hidden %d, %d parameters) on synthetic digits, batch %d, on %s.\n",
+	fmt.Fprintf(stdout, "Training a %d-layer LSTM (hidden %d, %d parameters) on synthetic digits, batch %d, on %s.\n",
 		cfg.NumLayers, cfg.HiddenSize, c.Params().Count(), *batch, be.Name())
 	var loss float64
 	var correct, seen int
@@ -90,11 +91,11 @@ func runDemo(ctx context.Context, fs *flag.FlagSet, args []string) error {
 		seen += *batch
 		if step%*every == 0 || step == *steps {
 			n := float64(seen) / float64(*batch)
-			fmt.Printf("step %4d/%d  loss %.4f  accuracy %5.1f%%  %6.0f samples/s\n",
+			fmt.Fprintf(stdout, "step %4d/%d  loss %.4f  accuracy %5.1f%%  %6.0f samples/s\n",
 				step, *steps, loss/n, 100*float64(correct)/float64(seen), float64(seen)/time.Since(last).Seconds())
 			loss, correct, seen, last = 0, 0, 0, time.Now()
 		}
 	}
-	fmt.Printf("Done in %.1fs.\n", time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "Done in %.1fs.\n", time.Since(start).Seconds())
 	return nil
 }

@@ -23,8 +23,8 @@ type command struct {
 	name, summary string
 	// usage is the text after the flag list: examples.
 	examples string
-	// run parses args with fs (already holding the common flags) and runs.
-	run func(ctx context.Context, fs *flag.FlagSet, args []string) error
+	// run parses args with fs and runs, writing results to stdout.
+	run func(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer) error
 }
 
 var commands = []*command{demoCommand, benchCommand}
@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("digits "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	err := cmd.run(ctx, fs, args[1:])
+	err := cmd.run(ctx, fs, args[1:], stdout)
 	switch {
 	case err == nil:
 		return 0
