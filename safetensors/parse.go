@@ -185,7 +185,7 @@ func checkLayout(entries []entry, buf []byte) ([]Tensor, error) {
 		pos = e.end
 	}
 	if pos != len(buf) {
-		return nil, fmt.Errorf("%d trailing bytes after the last tensor in the %d-byte data buffer", len(buf)-pos, len(buf))
+		return nil, fmt.Errorf("%d trailing bytes of the %d-byte data buffer belong to no tensor", len(buf)-pos, len(buf))
 	}
 	tensors := make([]Tensor, len(entries))
 	for i, e := range entries {

@@ -3,7 +3,9 @@ package safetensors
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -86,10 +88,10 @@ var malformedTests = []struct {
 	{"null dim", rawFile(`{"a":{"dtype":"U8","shape":[null],"data_offsets":[0,2]}}`), "shape[0] is null"},
 	{"huge dim", rawFile(`{"a":{"dtype":"U8","shape":[99999999999999999999],"data_offsets":[0,0]}}`),
 		"shape[0] = 99999999999999999999 overflows int"},
-	{"element count overflow", rawFile(`{"a":{"dtype":"U8","shape":[4294967296,4294967296],"data_offsets":[0,0]}}`),
+	{"element count overflow", rawFile(fmt.Sprintf(`{"a":{"dtype":"U8","shape":[%d,2],"data_offsets":[0,0]}}`, math.MaxInt)),
 		`tensor "a": shape's element count overflows int`},
-	{"byte size overflow", rawFile(`{"a":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,0]}}`),
-		`tensor "a": byte size of 2305843009213693952 F64 elements overflows int`},
+	{"byte size overflow", rawFile(fmt.Sprintf(`{"a":{"dtype":"F64","shape":[%d],"data_offsets":[0,0]}}`, math.MaxInt/4)),
+		fmt.Sprintf(`tensor "a": byte size of %d F64 elements overflows int`, math.MaxInt/4)},
 
 	// Data offsets.
 	{"offsets not an array", rawFile(`{"a":{"dtype":"U8","shape":[0],"data_offsets":{}}}`), "data_offsets is an object, want an array"},
@@ -116,8 +118,8 @@ var malformedTests = []struct {
 	{"gap between", rawFile(`{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"b":{"dtype":"U8","shape":[1],"data_offsets":[3,4]}}`, 1, 2, 3, 4),
 		`tensor "b": data_offsets [3,4) leave a gap of 2 bytes`},
 	{"trailing bytes", rawFile(`{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}`, 1, 2, 3),
-		"2 trailing bytes after the last tensor in the 3-byte data buffer"},
-	{"buffer without tensors", rawFile(`{}`, 1), "1 trailing bytes"},
+		"2 trailing bytes of the 3-byte data buffer belong to no tensor"},
+	{"buffer without tensors", rawFile(`{}`, 1), "1 trailing bytes of the 1-byte data buffer"},
 
 	// Metadata.
 	{"metadata is a string", rawFile(`{"__metadata__":"x"}`), "__metadata__ is a string, want an object"},

@@ -37,10 +37,10 @@ func TestNumElements(t *testing.T) {
 		{[]int{2, 3, 4}, 24},
 		{[]int{0}, 0},
 		{[]int{3, 0, 5}, 0},
-		{[]int{1 << 40, 1 << 40, 0}, 0}, // the zero wins over the overflow
+		{[]int{math.MaxInt, math.MaxInt, 0}, 0}, // the zero wins over the overflow
 		{[]int{-1}, -1},
 		{[]int{0, -1}, -1},
-		{[]int{1 << 32, 1 << 32}, -1},
+		{[]int{math.MaxInt/2 + 1, 2}, -1},
 		{[]int{math.MaxInt, 1}, math.MaxInt},
 	}
 	for _, tt := range tests {

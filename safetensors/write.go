@@ -50,7 +50,7 @@ func Write(w io.Writer, metadata map[string]string, tensors []Tensor) error {
 // fails, WriteFile removes the temporary file and leaves any existing file at
 // path untouched. The file keeps the permissions of the file it replaces, or
 // gets 0644 if there was none.
-func WriteFile(path string, metadata map[string]string, tensors []Tensor) (err error) {
+func WriteFile(path string, metadata map[string]string, tensors []Tensor) error {
 	perm := fs.FileMode(0o644)
 	if info, err := os.Stat(path); err == nil {
 		perm = info.Mode().Perm()
@@ -59,25 +59,32 @@ func WriteFile(path string, metadata map[string]string, tensors []Tensor) (err e
 	if err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close() // may already be closed; the first error is the one to report
-			os.Remove(tmp.Name())
+	err = writeSynced(tmp, perm, metadata, tensors)
+	if closeErr := tmp.Close(); err == nil && closeErr != nil {
+		err = fmt.Errorf("safetensors: %w", closeErr)
+	}
+	if err == nil {
+		if renameErr := os.Rename(tmp.Name(), path); renameErr != nil {
+			err = fmt.Errorf("safetensors: %w", renameErr)
 		}
-	}()
-	if err := Write(tmp, metadata, tensors); err != nil {
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
 		return err
 	}
-	if err := tmp.Chmod(perm); err != nil {
+	return nil
+}
+
+// writeSynced writes the file to f, sets its permissions, and syncs it to
+// stable storage.
+func writeSynced(f *os.File, perm fs.FileMode, metadata map[string]string, tensors []Tensor) error {
+	if err := Write(f, metadata, tensors); err != nil {
+		return err
+	}
+	if err := f.Chmod(perm); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := f.Sync(); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
 	return nil

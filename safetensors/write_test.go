@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io/fs"
 	"maps"
 	"math"
@@ -125,8 +126,9 @@ func TestWriteInvalid(t *testing.T) {
 		{"unknown dtype", nil, []Tensor{{Name: "x", DType: "F8", Data: []byte{1}}}, `tensor "x": unknown dtype "F8"`},
 		{"no dtype", nil, []Tensor{{Name: "x"}}, `tensor "x": unknown dtype ""`},
 		{"negative dim", nil, []Tensor{{Name: "x", DType: U8, Shape: []int{2, -1}}}, `tensor "x": shape[1] = -1 is negative`},
-		{"element count overflow", nil, []Tensor{{Name: "x", DType: U8, Shape: []int{1 << 32, 1 << 32}}}, "element count overflows int"},
-		{"byte size overflow", nil, []Tensor{{Name: "x", DType: I32, Shape: []int{1 << 62}}}, "byte size of 4611686018427387904 I32 elements overflows int"},
+		{"element count overflow", nil, []Tensor{{Name: "x", DType: U8, Shape: []int{math.MaxInt, 2}}}, "element count overflows int"},
+		{"byte size overflow", nil, []Tensor{{Name: "x", DType: I32, Shape: []int{math.MaxInt / 2}}},
+			fmt.Sprintf("byte size of %d I32 elements overflows int", math.MaxInt/2)},
 		{"short data", nil, []Tensor{Float32("x", []int{2, 2}, []float32{1, 2, 3})}, `tensor "x": has 12 bytes of data, want 16 for shape [2 2] of F32`},
 		{"long data", nil, []Tensor{Int64("x", nil, []int64{1, 2})}, "has 16 bytes of data, want 8 for shape [] of I64"},
 	}
