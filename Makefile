@@ -52,7 +52,8 @@ fixtures:
 FUZZTIME ?= 1m
 fuzz:
 	$(GO) test ./safetensors/ -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
-	$(GO) test ./lstm/ -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+	$(GO) test ./lstm/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./lstm/ -run '^$$' -fuzz '^FuzzDecodeConfig$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

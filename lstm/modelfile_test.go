@@ -220,3 +220,35 @@ func FuzzDecode(f *testing.F) {
 		sameParams(t, c.Params(), d.Params())
 	})
 }
+
+// FuzzDecodeConfig puts arbitrary text in the "config" metadata of an
+// otherwise valid model file, where a random byte string would rarely
+// reach: Decode must never panic or allocate what the file does not hold,
+// and a config it accepts must describe the file's tensors exactly.
+func FuzzDecodeConfig(f *testing.F) {
+	c, err := NewClassifier(cpu.New(), Config{InputSize: 2, HiddenSize: 3, NumLayers: 2, Bias: true, BatchFirst: true, Bidirectional: true, ProjSize: 2}, 2, 1)
+	if err != nil {
+		f.Fatal(err)
+	}
+	meta, tensors, err := c.fileContents(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(meta["config"])
+	f.Add(`{"input_size":2,"hidden_size":3,"num_layers":2,"bias":true,"batch_first":true,"bidirectional":true,"proj_size":2,"num_classes":2,"dropout":0.5}`)
+	f.Add(`{"input_size":2,"hidden_size":65536,"num_layers":1000,"batch_first":true,"num_classes":65536}`)
+	f.Add(`{"input_size":-1}`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, config string) {
+		meta["config"] = config
+		var buf bytes.Buffer
+		if err := safetensors.Write(&buf, meta, tensors); err != nil {
+			return // metadata the format cannot hold, such as invalid UTF-8
+		}
+		d, _, err := Decode(cpu.New(), buf.Bytes())
+		if err != nil {
+			return
+		}
+		sameParams(t, c.Params(), d.Params())
+	})
+}
