@@ -82,24 +82,19 @@ func (p *Params) grad(i int) backend.Buffer {
 }
 
 // Get returns a copy of the values of the named parameter.
-func (p *Params) Get(name string) ([]float32, error) {
-	i, ok := p.index[name]
-	if !ok {
-		return nil, fmt.Errorf("lstm: no parameter %q", name)
-	}
-	v := make([]float32, p.list[i].Len())
-	p.be.Download(v, p.value(i))
-	return v, nil
-}
+func (p *Params) Get(name string) ([]float32, error) { return p.download(name, p.value) }
 
 // GetGrad returns a copy of the gradient of the named parameter.
-func (p *Params) GetGrad(name string) ([]float32, error) {
+func (p *Params) GetGrad(name string) ([]float32, error) { return p.download(name, p.grad) }
+
+// download copies the named parameter's view (value or grad) to the host.
+func (p *Params) download(name string, view func(int) backend.Buffer) ([]float32, error) {
 	i, ok := p.index[name]
 	if !ok {
 		return nil, fmt.Errorf("lstm: no parameter %q", name)
 	}
 	v := make([]float32, p.list[i].Len())
-	p.be.Download(v, p.grad(i))
+	p.be.Download(v, view(i))
 	return v, nil
 }
 

@@ -62,13 +62,20 @@ func (fx *fixture) has(name string) bool {
 	return ok
 }
 
-// tensor returns the named float tensor.
-func (fx *fixture) tensor(name string) Tensor {
+// lookup returns the named tensor of the fixture.
+func (fx *fixture) lookup(name string) *safetensors.Tensor {
 	fx.t.Helper()
 	st, ok := fx.file.Tensor(name)
 	if !ok {
 		fx.t.Fatalf("%s: no tensor %q", fx.name, name)
 	}
+	return st
+}
+
+// tensor returns the named float tensor.
+func (fx *fixture) tensor(name string) Tensor {
+	fx.t.Helper()
+	st := fx.lookup(name)
 	v, err := st.Float32s()
 	if err != nil {
 		fx.t.Fatalf("%s: %v", fx.name, err)
@@ -79,11 +86,7 @@ func (fx *fixture) tensor(name string) Tensor {
 // ints returns the named integer tensor as ints.
 func (fx *fixture) ints(name string) []int {
 	fx.t.Helper()
-	st, ok := fx.file.Tensor(name)
-	if !ok {
-		fx.t.Fatalf("%s: no tensor %q", fx.name, name)
-	}
-	v, err := st.Int64s()
+	v, err := fx.lookup(name).Int64s()
 	if err != nil {
 		fx.t.Fatalf("%s: %v", fx.name, err)
 	}
