@@ -1,0 +1,7 @@
+// Package kernel holds the CPU backend's fast float32 kernels: a blocked
+// matrix multiply whose innermost tile is an assembly micro-kernel chosen
+// at run time from the CPU's features (AVX-512, AVX2 with FMA) or a pure-Go
+// one (every other target, WebAssembly included), and the LSTM cell's
+// pointwise work. Each fast kernel has a plain reference beside it
+// (GemmRef, CellForwardRef, …) that its tests compare it with.
+package kernel

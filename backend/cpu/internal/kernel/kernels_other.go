@@ -1,0 +1,6 @@
+//go:build !amd64
+
+package kernel
+
+// kernels lists the micro-kernels this build can run, fastest first.
+func kernels() []microKernel { return []microKernel{goKernel} }
