@@ -82,7 +82,7 @@ func TestModelFileFromPyTorch(t *testing.T) {
 			if _, ok := meta["config"]; ok {
 				t.Fatalf("%s has config metadata; it should be a bare PyTorch state_dict", model)
 			}
-			fx := loadFixture(t, check)
+			fx := loadFixture(t, cpu.New(), check)
 			logits, err := c.Logits(fx.tensor("input"))
 			if err != nil {
 				t.Fatal(err)

@@ -54,7 +54,7 @@ func TestPyTorchLoadsOurModelFile(t *testing.T) {
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("PyTorch refused our model file: %v\n%s", err, strings.TrimSpace(string(out)))
 			}
-			fx := loadFixture(t, output)
+			fx := loadFixture(t, cpu.New(), output)
 			logits, err := c.Logits(x)
 			if err != nil {
 				t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lstm-digits/lstm-digits/backend"
 	"github.com/lstm-digits/lstm-digits/backend/cpu"
 	"github.com/lstm-digits/lstm-digits/safetensors"
 )
@@ -21,6 +22,7 @@ type fixtureConfig struct {
 // fixture is one parsed PyTorch reference file (see ../shared/FIXTURES.md).
 type fixture struct {
 	t    *testing.T
+	be   backend.Backend
 	name string
 	file *safetensors.File
 	cfg  fixtureConfig
@@ -41,13 +43,13 @@ func fixtureFiles(t *testing.T) []string {
 	return files
 }
 
-func loadFixture(t *testing.T, path string) *fixture {
+func loadFixture(t *testing.T, be backend.Backend, path string) *fixture {
 	t.Helper()
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fx := &fixture{t: t, name: filepath.Base(path), file: f}
+	fx := &fixture{t: t, be: be, name: filepath.Base(path), file: f}
 	if cfg, ok := f.Metadata["config"]; ok {
 		if err := json.Unmarshal([]byte(cfg), &fx.cfg); err != nil {
 			t.Fatalf("%s: config metadata: %v", fx.name, err)
@@ -131,27 +133,34 @@ func (fx *fixture) check(want string, got []float32) {
 	fx.t.Logf("%-28s OK maxdiff %.3g (tolerance %.3g)", want, maxDiff, tol)
 }
 
+// backends are the CPU backend's two modes, each checked against PyTorch.
+func backends() []backend.Backend {
+	return []backend.Backend{cpu.New(), cpu.NewReference()}
+}
+
 // TestTorchFixtures checks the LSTM and the classifier, forward and
-// backward, against every PyTorch fixture.
+// backward, against every PyTorch fixture, on each backend.
 func TestTorchFixtures(t *testing.T) {
-	for _, path := range fixtureFiles(t) {
-		t.Run(strings.TrimSuffix(filepath.Base(path), ".safetensors"), func(t *testing.T) {
-			fx := loadFixture(t, path)
-			switch kind := fx.file.Metadata["kind"]; kind {
-			case "lstm":
-				fx.runLSTM()
-			case "classifier":
-				fx.runClassifier()
-			default:
-				t.Fatalf("%s: unknown kind %q", fx.name, kind)
-			}
-		})
+	for _, be := range backends() {
+		for _, path := range fixtureFiles(t) {
+			t.Run(be.Name()+"/"+strings.TrimSuffix(filepath.Base(path), ".safetensors"), func(t *testing.T) {
+				fx := loadFixture(t, be, path)
+				switch kind := fx.file.Metadata["kind"]; kind {
+				case "lstm":
+					fx.runLSTM()
+				case "classifier":
+					fx.runClassifier()
+				default:
+					t.Fatalf("%s: unknown kind %q", fx.name, kind)
+				}
+			})
+		}
 	}
 }
 
 func (fx *fixture) runLSTM() {
 	t := fx.t
-	m, err := New(cpu.New(), fx.cfg.Config, 0)
+	m, err := New(fx.be, fx.cfg.Config, 0)
 	if err != nil {
 		t.Fatalf("%s: %v", fx.name, err)
 	}
@@ -197,7 +206,7 @@ func (fx *fixture) checkGrads(p *Params) {
 }
 
 func (fx *fixture) newClassifier() *Classifier {
-	c, err := NewClassifier(cpu.New(), fx.cfg.Config, fx.cfg.NumClasses, 0)
+	c, err := NewClassifier(fx.be, fx.cfg.Config, fx.cfg.NumClasses, 0)
 	if err != nil {
 		fx.t.Fatalf("%s: %v", fx.name, err)
 	}
@@ -218,10 +227,16 @@ func (fx *fixture) runClassifier() {
 }
 
 // TestTorchAdamSteps trains the seed classifier for ten Adam steps on the
-// fixed batch of the seed fixture and compares each step's loss with
+// fixed batch of the seed fixture, on each backend, and compares each step's loss with
 // PyTorch's, within 1e-4 relative.
 func TestTorchAdamSteps(t *testing.T) {
-	fx := loadFixture(t, filepath.Join("testdata", "torch", "classifier_seed.safetensors"))
+	for _, be := range backends() {
+		t.Run(be.Name(), func(t *testing.T) { testAdamSteps(t, be) })
+	}
+}
+
+func testAdamSteps(t *testing.T, be backend.Backend) {
+	fx := loadFixture(t, be, filepath.Join("testdata", "torch", "classifier_seed.safetensors"))
 	var train struct {
 		LR float32 `json:"lr"`
 	}

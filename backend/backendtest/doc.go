@@ -69,11 +69,11 @@ import (
 	"github.com/lstm-digits/lstm-digits/backend/cpu"
 )
 
-// Run checks be against the CPU reference and against the properties every
+// Run checks be against the CPU reference (cpu.NewReference) and against the properties every
 // backend must have (see the package documentation), in subtests named
 // after the operations.
 func Run(t *testing.T, be backend.Backend) {
-	ref := cpu.New()
+	ref := cpu.NewReference()
 	t.Run("Buffer", func(t *testing.T) { testBuffer(t, be) })
 	t.Run("SwapAxes01", func(t *testing.T) { testSwapAxes01(t, be, ref) })
 	t.Run("Linear", func(t *testing.T) { testLinear(t, be, ref) })

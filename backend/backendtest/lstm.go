@@ -50,6 +50,11 @@ var lstmCases = []lstmCase{
 		lengths: []int{3, 8, 1, 5}, h0: true, pad: 4, off: 4, dhn: true, dcn: true, dx: true, dh0: true, dc0: true},
 	{name: "SeedModel", shape: backend.LSTMShape{T: 28, B: 4, Input: 28, Hidden: 128, Bias: true},
 		dx: true},
+	// Wide enough that a backend splitting the batch across threads does.
+	{name: "WideBatchProjReverseLengths", shape: backend.LSTMShape{T: 9, B: 37, Input: 5, Hidden: 12, Proj: 7, Bias: true, Reverse: true},
+		lengths: []int{1, 8, 6, 4, 2, 9, 7, 5, 3, 1, 8, 6, 4, 2, 9, 7, 5, 3, 1, 8, 6, 4, 2, 9, 7, 5, 3, 1, 8, 6, 4, 2, 9, 7, 5, 3, 1}, h0: true, c0: true, dhn: true, dcn: true, dx: true, dh0: true, dc0: true},
+	{name: "WideBatch", shape: backend.LSTMShape{T: 11, B: 41, Input: 6, Hidden: 10, Bias: true},
+		c0: true, dhn: true, dx: true, dh0: true},
 	{name: "Hidden1", shape: backend.LSTMShape{T: 6, B: 2, Input: 1, Hidden: 1, Bias: true},
 		dhn: true, dcn: true, dx: true, dh0: true, dc0: true},
 }

@@ -1,17 +1,18 @@
-// Package cpu is the reference compute backend: float32 arithmetic in pure
-// Go, with gonum's BLAS for the matrix products. It builds for every Go
-// target, WebAssembly included, and defines what every other backend must
-// compute: backend/backendtest checks them against it.
+// Package cpu computes on the CPU, in float32. It has two modes: the
+// reference (NewReference), plain loops that define what every backend must
+// compute, and the fast backend (New), which runs the same arithmetic
+// through blocked matrix products with assembly micro-kernels, fused cell
+// updates and the batch split across threads (GOMAXPROCS). Both build for
+// every Go target, WebAssembly included (the fast one then uses its pure-Go
+// kernels). backend/backendtest checks the fast one against the reference.
 package cpu
 
 import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-
 	"github.com/lstm-digits/lstm-digits/backend"
+	"github.com/lstm-digits/lstm-digits/backend/cpu/internal/kernel"
 )
 
 // Buffer is the CPU backend's buffer: a Go slice.
@@ -23,11 +24,17 @@ func (b Buffer) Len() int { return len(b) }
 // Slice returns b[off : off+n] as a Buffer.
 func (b Buffer) Slice(off, n int) backend.Buffer { return b[off : off+n : off+n] }
 
-// Backend computes on the CPU. The zero value is ready to use.
-type Backend struct{}
+// Backend computes on the CPU. The zero value is the fast backend.
+type Backend struct {
+	reference bool
+}
 
-// New returns a CPU backend.
+// New returns the fast CPU backend.
 func New() *Backend { return &Backend{} }
+
+// NewReference returns the plain reference backend: the readable definition
+// of every operation, slow, accumulating matrix products in float64.
+func NewReference() *Backend { return &Backend{reference: true} }
 
 var _ backend.Backend = (*Backend)(nil)
 
@@ -43,8 +50,13 @@ func data(b backend.Buffer) []float32 {
 	return buf
 }
 
-// Name returns "cpu".
-func (*Backend) Name() string { return "cpu" }
+// Name returns "cpu", or "cpu-reference" for the reference.
+func (be *Backend) Name() string {
+	if be.reference {
+		return "cpu-reference"
+	}
+	return "cpu"
+}
 
 // New returns a zeroed buffer of n values.
 func (*Backend) New(n int) backend.Buffer { return make(Buffer, n) }
@@ -86,23 +98,23 @@ func (*Backend) SwapAxes01(dst, src backend.Buffer, a, b, f int) {
 }
 
 // LinearForward computes y = x·wᵀ + b.
-func (*Backend) LinearForward(y, x, w, b backend.Buffer, n, in, out int) {
+func (be *Backend) LinearForward(y, x, w, b backend.Buffer, n, in, out int) {
 	yd := data(y)
-	gemm(false, true, n, out, in, 1, data(x), in, data(w), in, 0, yd, out)
+	be.gemm(false, true, n, out, in, 1, data(x), in, data(w), in, 0, yd, out)
 	if b != nil {
 		addRows(yd, data(b), n)
 	}
 }
 
 // LinearBackward accumulates dw += dyᵀ·x and db += Σ dy, and sets dx = dy·w.
-func (*Backend) LinearBackward(dx, dw, db, dy, x, w backend.Buffer, n, in, out int) {
+func (be *Backend) LinearBackward(dx, dw, db, dy, x, w backend.Buffer, n, in, out int) {
 	dyd := data(dy)
-	gemm(true, false, out, in, n, 1, dyd, out, data(x), in, 1, data(dw), in)
+	be.gemm(true, false, out, in, n, 1, dyd, out, data(x), in, 1, data(dw), in)
 	if db != nil {
 		sumRows(data(db), dyd, n)
 	}
 	if dx != nil {
-		gemm(false, false, n, in, out, 1, dyd, out, data(w), in, 0, data(dx), in)
+		be.gemm(false, false, n, in, out, 1, dyd, out, data(w), in, 0, data(dx), in)
 	}
 }
 
@@ -200,19 +212,19 @@ func (*Backend) Adam(params, grads, m, v backend.Buffer, a backend.AdamArgs) {
 
 // gemm computes c = alpha·op(a)·op(b) + beta·c with row-major operands,
 // where op transposes when its flag is set; c is m×n and the inner
-// dimension is k.
-func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m == 0 || n == 0 {
+// dimension is k. The fast backend splits the rows of c across threads.
+func (be *Backend) gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if be.reference {
+		kernel.GemmRef(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	ta, tb := blas.NoTrans, blas.NoTrans
-	if transA {
-		ta = blas.Trans
-	}
-	if transB {
-		tb = blas.Trans
-	}
-	blas32.Implementation().Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	parallelFor(m, gemmGrain(n, k), func(lo, hi int) {
+		aOff := lo * lda
+		if transA {
+			aOff = lo
+		}
+		kernel.Gemm(transA, transB, hi-lo, n, k, alpha, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+	})
 }
 
 // addRows adds the vector v to each of the n rows of the matrix y.

@@ -1,65 +1,44 @@
 package cpu
 
 import (
-	"math"
+	"sync"
 
 	"github.com/lstm-digits/lstm-digits/backend"
+	"github.com/lstm-digits/lstm-digits/backend/cpu/internal/kernel"
 )
 
-// The reserve of a layer holds, time-major, for every step t and sequence b:
-// the activated gates i, f, g, o [T·B, 4H], the cell state c [T·B, H], the
-// hidden state h [T·B, Out] (at padding steps: the state carried through),
-// and with a projection the unprojected m = o·tanh(c) [T·B, H].
-type reserve struct {
-	gates, c, h, m []float32
+// The fast LSTM computes what referenceForward and referenceBackward
+// define, with the same reserve layout, differing only in rounding:
+//   - the weights a time loop multiplies by at every step (W_hhᵀ, W_hrᵀ,
+//     and W_hh, W_hr backwards) are packed for the micro-kernel once per
+//     call, not once per step;
+//   - the cell's pointwise work runs in kernel.CellForward and
+//     kernel.CellBackward, with float32 exp and tanh (errors ≤ 3e-7);
+//   - the sequences of the batch are split across threads, each running
+//     the whole time loop for its share with no synchronisation per step;
+//     the products over all steps (input projection, weight gradients) are
+//     split by rows of their result.
+
+// packs recycles packed weights between calls.
+var packs = sync.Pool{New: func() any { return new(kernel.PackedB) }}
+
+// packed returns op(w), k×n, packed for kernel.GemmPacked; give it back to
+// packs when done.
+func packed(trans bool, k, n int, w []float32, ldw int) *kernel.PackedB {
+	p := packs.Get().(*kernel.PackedB)
+	kernel.PackB(p, trans, k, n, w, ldw)
+	return p
 }
 
-func splitReserve(s backend.LSTMShape, r []float32) reserve {
-	n, hid, out := s.T*s.B, s.Hidden, s.Out()
-	res := reserve{
-		gates: r[:n*4*hid],
-		c:     r[n*4*hid : n*5*hid],
-		h:     r[n*5*hid : n*(5*hid+out)],
-	}
-	if s.Proj > 0 {
-		res.m = r[n*(5*hid+out) : n*(6*hid+out)]
-	}
-	return res
-}
+// batchGrain is the fewest sequences worth a thread in a time loop.
+const batchGrain = 8
 
-// ReserveLen returns the length of a layer's reserve.
-func (*Backend) ReserveLen(s backend.LSTMShape) int {
-	n := s.T * s.B * (5*s.Hidden + s.Out())
-	if s.Proj > 0 {
-		n += s.T * s.B * s.Hidden
-	}
-	return n
-}
-
-// timeAt returns the time index of the k-th step a layer processes.
-func timeAt(s backend.LSTMShape, k int) int {
-	if s.Reverse {
-		return s.T - 1 - k
-	}
-	return k
-}
-
-// active reports whether step t of sequence b is real data, not padding.
-func active(lengths []int, t, b int) bool {
-	return lengths == nil || t < lengths[b]
-}
-
-func sigmoid(x float32) float32 { return 1 / (1 + float32(math.Exp(float64(-x)))) }
-
-func tanh(x float32) float32 { return float32(math.Tanh(float64(x))) }
-
-// LSTMForward runs one direction of one layer over every step: first the
-// input projection of all steps as one product, then per step the recurrent
-// product and the cell update
-//
-//	i, f, g, o = σ(·), σ(·), tanh(·), σ(·) of x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh
-//	c' = f·c + i·g,  m = o·tanh(c'),  h' = m (or m·W_hrᵀ with a projection)
+// LSTMForward runs one direction of one layer over every step.
 func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
+	if be.reference {
+		be.referenceForward(a)
+		return
+	}
 	s := a.Shape
 	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
 	var r []float32
@@ -73,79 +52,71 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 	x, y := data(a.X), data(a.Y)
 	mustLen("LSTMForward x", len(x), T*B*s.Input)
 
-	// Input projection of every step at once, plus both biases.
-	gemm(false, true, T*B, G, s.Input, 1, x, s.Input, data(a.W.Wih), s.Input, 0, res.gates, G)
+	be.gemm(false, true, T*B, G, s.Input, 1, x, s.Input, data(a.W.Wih), s.Input, 0, res.gates, G)
 	if s.Bias {
-		addRows(res.gates, data(a.W.Bih), T*B)
-		addRows(res.gates, data(a.W.Bhh), T*B)
+		bias := make([]float32, G)
+		for j, v := range data(a.W.Bih) {
+			bias[j] = v + data(a.W.Bhh)[j]
+		}
+		parallelFor(T*B, 256, func(lo, hi int) { addRows(res.gates[lo*G:hi*G], bias, hi-lo) })
 	}
+	whh := packed(true, O, G, data(a.W.Whh), O)
+	defer packs.Put(whh)
+	var whr *kernel.PackedB
+	if s.Proj > 0 {
+		whr = packed(true, H, O, data(a.W.Whr), H)
+		defer packs.Put(whr)
+	}
+	h0, c0 := initialState(a.H0, B*O), initialState(a.C0, B*H)
 
-	hPrev, cPrev := initialState(a.H0, B*O), initialState(a.C0, B*H)
-	whh := data(a.W.Whh)
-	for k := range T {
-		t := timeAt(s, k)
-		gt := res.gates[t*B*G : (t+1)*B*G]
-		ct := res.c[t*B*H : (t+1)*B*H]
-		ht := res.h[t*B*O : (t+1)*B*O]
-		gemm(false, true, B, G, O, 1, hPrev, O, whh, O, 1, gt, G)
-		mt := ht // without a projection h is m
-		if s.Proj > 0 {
-			mt = res.m[t*B*H : (t+1)*B*H]
-		}
-		for b := range B {
-			if !active(a.Lengths, t, b) {
-				continue
-			}
-			g := gt[b*G : (b+1)*G]
-			for j := range H {
-				ig, fg := sigmoid(g[j]), sigmoid(g[H+j])
-				gg, og := tanh(g[2*H+j]), sigmoid(g[3*H+j])
-				g[j], g[H+j], g[2*H+j], g[3*H+j] = ig, fg, gg, og
-				c := fg*cPrev[b*H+j] + ig*gg
-				ct[b*H+j] = c
-				mt[b*H+j] = og * tanh(c)
-			}
-		}
-		if s.Proj > 0 {
-			gemm(false, true, B, O, H, 1, mt, H, data(a.W.Whr), H, 0, ht, O)
-		}
-		for b := range B {
-			yrow := y[(t*B+b)*a.LdY : (t*B+b)*a.LdY+O]
-			if active(a.Lengths, t, b) {
-				copy(yrow, ht[b*O:(b+1)*O])
-				continue
-			}
-			// Padding: carry the state through, output zero.
-			clear(gt[b*G : (b+1)*G])
-			copy(ct[b*H:(b+1)*H], cPrev[b*H:(b+1)*H])
-			copy(ht[b*O:(b+1)*O], hPrev[b*O:(b+1)*O])
+	parallelFor(B, batchGrain, func(lo, hi int) {
+		n := hi - lo
+		hPrev, cPrev := h0[lo*O:hi*O], c0[lo*H:hi*H]
+		for k := range T {
+			t := timeAt(s, k)
+			gt := res.gates[(t*B+lo)*G : (t*B+hi)*G]
+			ct := res.c[(t*B+lo)*H : (t*B+hi)*H]
+			ht := res.h[(t*B+lo)*O : (t*B+hi)*O]
+			mt := ht
 			if s.Proj > 0 {
-				clear(mt[b*H : (b+1)*H])
+				mt = res.m[(t*B+lo)*H : (t*B+hi)*H]
 			}
-			clear(yrow)
+			kernel.GemmPacked(false, n, 1, hPrev, O, whh, 1, gt, G)
+			for b := range n {
+				if active(a.Lengths, t, lo+b) {
+					kernel.CellForward(gt[b*G:(b+1)*G], cPrev[b*H:(b+1)*H], ct[b*H:(b+1)*H], mt[b*H:(b+1)*H])
+				}
+			}
+			if s.Proj > 0 {
+				kernel.GemmPacked(false, n, 1, mt, H, whr, 0, ht, O)
+			}
+			for b := range n {
+				yrow := y[(t*B+lo+b)*a.LdY : (t*B+lo+b)*a.LdY+O]
+				if active(a.Lengths, t, lo+b) {
+					copy(yrow, ht[b*O:(b+1)*O])
+					continue
+				}
+				clear(gt[b*G : (b+1)*G])
+				copy(ct[b*H:(b+1)*H], cPrev[b*H:(b+1)*H])
+				copy(ht[b*O:(b+1)*O], hPrev[b*O:(b+1)*O])
+				if s.Proj > 0 {
+					clear(mt[b*H : (b+1)*H])
+				}
+				clear(yrow)
+			}
+			hPrev, cPrev = ht, ct
 		}
-		hPrev, cPrev = ht, ct
-	}
-	copy(data(a.HN), hPrev)
-	copy(data(a.CN), cPrev)
+		copy(data(a.HN)[lo*O:hi*O], hPrev)
+		copy(data(a.CN)[lo*H:hi*H], cPrev)
+	})
 }
 
-// initialState returns the state buffer's values, or n zeros for nil.
-func initialState(b backend.Buffer, n int) []float32 {
-	if b == nil {
-		return make([]float32, n)
-	}
-	d := data(b)
-	mustLen("initial state", len(d), n)
-	return d
-}
-
-// LSTMBackward runs the backward pass through time. It walks the steps in
-// the reverse of the forward order, turning the reserve's activated gates
-// into the gradients of the gate pre-activations in place; the products that
-// do not depend on the recurrence (the gradients of the input, W_ih, W_hh and
-// the biases) are then done once over all steps.
+// LSTMBackward runs the backward pass through time.
 func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
+	if be.reference {
+		be.referenceBackward(a)
+		return
+	}
 	s := a.Shape
 	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
 	r := data(a.Reserve)
@@ -153,101 +124,76 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 	res := splitReserve(s, r)
 	dy := data(a.DY)
 	h0, c0 := initialState(a.H0, B*O), initialState(a.C0, B*H)
-
-	dhNext := make([]float32, B*O)
-	if a.DHN != nil {
-		copy(dhNext, data(a.DHN))
-	}
-	dcNext := make([]float32, B*H)
-	if a.DCN != nil {
-		copy(dcNext, data(a.DCN))
-	}
-	dh := make([]float32, B*O)
-	dm := dh // without a projection, m is h
+	whh := packed(false, G, O, data(a.W.Whh), O)
+	defer packs.Put(whh)
+	var whr *kernel.PackedB
+	var dhAll []float32 // with a projection, every step's dh, for dW_hr
 	if s.Proj > 0 {
-		dm = make([]float32, B*H)
+		whr = packed(false, O, H, data(a.W.Whr), H)
+		defer packs.Put(whr)
+		dhAll = make([]float32, T*B*O)
 	}
-	dhRec := make([]float32, B*O)
-	whh := data(a.W.Whh)
 
-	for k := T - 1; k >= 0; k-- {
-		t := timeAt(s, k)
-		cPrev := c0
-		if k > 0 {
-			tp := timeAt(s, k-1)
-			cPrev = res.c[tp*B*H : (tp+1)*B*H]
+	parallelFor(B, batchGrain, func(lo, hi int) {
+		n := hi - lo
+		dhNext, dcNext := make([]float32, n*O), make([]float32, n*H)
+		if a.DHN != nil {
+			copy(dhNext, data(a.DHN)[lo*O:hi*O])
 		}
-		gt := res.gates[t*B*G : (t+1)*B*G]
-		ct := res.c[t*B*H : (t+1)*B*H]
-		for b := range B {
-			if active(a.Lengths, t, b) {
-				row := dy[(t*B+b)*a.LdY : (t*B+b)*a.LdY+O]
-				for j := range O {
-					dh[b*O+j] = row[j] + dhNext[b*O+j]
-				}
-			} else {
-				clear(dh[b*O : (b+1)*O])
-			}
+		if a.DCN != nil {
+			copy(dcNext, data(a.DCN)[lo*H:hi*H])
 		}
+		dh, dhRec := make([]float32, n*O), make([]float32, n*O)
+		dm := dh
 		if s.Proj > 0 {
-			mt := res.m[t*B*H : (t+1)*B*H]
-			gemm(true, false, O, H, B, 1, dh, O, mt, H, 1, data(a.DW.Whr), H)
-			gemm(false, false, B, H, O, 1, dh, O, data(a.W.Whr), H, 0, dm, H)
+			dm = make([]float32, n*H)
 		}
-		for b := range B {
-			if !active(a.Lengths, t, b) {
-				continue // gates row is already zero: no gradient flows
+		for k := T - 1; k >= 0; k-- {
+			t := timeAt(s, k)
+			cPrev := c0[lo*H : hi*H]
+			if k > 0 {
+				tp := timeAt(s, k-1)
+				cPrev = res.c[(tp*B+lo)*H : (tp*B+hi)*H]
 			}
-			g := gt[b*G : (b+1)*G]
-			for j := range H {
-				ig, fg, gg, og := g[j], g[H+j], g[2*H+j], g[3*H+j]
-				tc := tanh(ct[b*H+j])
-				dmj := dm[b*H+j]
-				dc := dcNext[b*H+j] + dmj*og*(1-tc*tc)
-				g[j] = dc * gg * ig * (1 - ig)
-				g[H+j] = dc * cPrev[b*H+j] * fg * (1 - fg)
-				g[2*H+j] = dc * ig * (1 - gg*gg)
-				g[3*H+j] = dmj * tc * og * (1 - og)
-				dcNext[b*H+j] = dc * fg
+			gt := res.gates[(t*B+lo)*G : (t*B+hi)*G]
+			ct := res.c[(t*B+lo)*H : (t*B+hi)*H]
+			if s.Proj > 0 {
+				dh = dhAll[(t*B+lo)*O : (t*B+hi)*O]
+			}
+			for b := range n {
+				if active(a.Lengths, t, lo+b) {
+					row := dy[(t*B+lo+b)*a.LdY : (t*B+lo+b)*a.LdY+O]
+					for j, v := range row {
+						dh[b*O+j] = v + dhNext[b*O+j]
+					}
+				} else {
+					clear(dh[b*O : (b+1)*O])
+				}
+			}
+			if s.Proj > 0 {
+				kernel.GemmPacked(false, n, 1, dh, O, whr, 0, dm, H)
+			}
+			for b := range n {
+				if active(a.Lengths, t, lo+b) {
+					kernel.CellBackward(gt[b*G:(b+1)*G], ct[b*H:(b+1)*H], cPrev[b*H:(b+1)*H], dm[b*H:(b+1)*H], dcNext[b*H:(b+1)*H])
+				}
+			}
+			kernel.GemmPacked(false, n, 1, gt, G, whh, 0, dhRec, O)
+			for b := range n {
+				if active(a.Lengths, t, lo+b) {
+					copy(dhNext[b*O:(b+1)*O], dhRec[b*O:(b+1)*O])
+				}
 			}
 		}
-		gemm(false, false, B, O, G, 1, gt, G, whh, O, 0, dhRec, O)
-		for b := range B {
-			if active(a.Lengths, t, b) {
-				copy(dhNext[b*O:(b+1)*O], dhRec[b*O:(b+1)*O])
-			}
+		if a.DH0 != nil {
+			copy(data(a.DH0)[lo*O:hi*O], dhNext)
 		}
+		if a.DC0 != nil {
+			copy(data(a.DC0)[lo*H:hi*H], dcNext)
+		}
+	})
+	if s.Proj > 0 {
+		be.gemm(true, false, O, H, T*B, 1, dhAll, O, res.m, H, 1, data(a.DW.Whr), H)
 	}
-	if a.DH0 != nil {
-		copy(data(a.DH0), dhNext)
-	}
-	if a.DC0 != nil {
-		copy(data(a.DC0), dcNext)
-	}
-
-	// The gates now hold dA, the gradient of the pre-activations, zero at
-	// padding steps. W_hh's gradient pairs each step's dA with the h the
-	// step started from: h0 for the first step processed, else the h of the
-	// step processed before it, which sits one row block earlier (forward)
-	// or later (reverse) in the time-major h.
-	dA := res.gates
-	dwhh := data(a.DW.Whh)
-	first, rest := 0, 1 // time index of the first step, and where the rest start
-	if s.Reverse {
-		first, rest = T-1, 0
-	}
-	gemm(true, false, G, O, B, 1, dA[first*B*G:(first+1)*B*G], G, h0, O, 1, dwhh, O)
-	if T > 1 {
-		hFrom := 1 - rest // h rows paired with dA rows from `rest`
-		gemm(true, false, G, O, (T-1)*B, 1, dA[rest*B*G:], G, res.h[hFrom*B*O:], O, 1, dwhh, O)
-	}
-	x := data(a.X)
-	gemm(true, false, G, s.Input, T*B, 1, dA, G, x, s.Input, 1, data(a.DW.Wih), s.Input)
-	if a.DX != nil {
-		gemm(false, false, T*B, s.Input, G, 1, dA, G, data(a.W.Wih), s.Input, 1, data(a.DX), s.Input)
-	}
-	if s.Bias {
-		sumRows(data(a.DW.Bih), dA, T*B)
-		sumRows(data(a.DW.Bhh), dA, T*B)
-	}
+	be.weightGrads(a, res.gates, res.h, h0)
 }

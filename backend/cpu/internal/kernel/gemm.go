@@ -71,12 +71,21 @@ func PackB(p *PackedB, transB bool, k, n int, b []float32, ldb int) {
 		for j0 := 0; j0 < n; j0 += nr {
 			dst := p.data[off : off+panelLen(kc)]
 			w := min(nr, n-j0)
-			for q := range kc {
-				row := dst[q*nr : (q+1)*nr]
+			if w < nr {
+				clear(dst)
+			}
+			if transB {
+				// Column j of op(b) is row j of b: scatter it down the panel.
 				for j := range w {
-					row[j] = at(b, ldb, transB, k0+q, j0+j)
+					row := b[(j0+j)*ldb+k0 : (j0+j)*ldb+k0+kc]
+					for q, v := range row {
+						dst[q*nr+j] = v
+					}
 				}
-				clear(row[w:])
+			} else {
+				for q := range kc {
+					copy(dst[q*nr:q*nr+w], b[(k0+q)*ldb+j0:])
+				}
 			}
 			off += panelLen(kc)
 		}
@@ -91,12 +100,25 @@ func packA(dst []float32, transA bool, a []float32, lda, i0, mc, k0, kc int, alp
 	for r0 := 0; r0 < mc; r0 += mr {
 		panel := dst[(r0/mr)*mr*kc : (r0/mr+1)*mr*kc]
 		h := min(mr, mc-r0)
-		for q := range kc {
-			col := panel[q*mr : (q+1)*mr]
-			for i := range h {
-				col[i] = alpha * at(a, lda, transA, i0+r0+i, k0+q)
+		if h < mr {
+			clear(panel)
+		}
+		if transA {
+			// Column q of the panel is part of row k0+q of a.
+			for q := range kc {
+				src := a[(k0+q)*lda+i0+r0 : (k0+q)*lda+i0+r0+h]
+				col := panel[q*mr : q*mr+h]
+				for i, v := range src {
+					col[i] = alpha * v
+				}
 			}
-			clear(col[h:])
+			continue
+		}
+		for i := range h {
+			row := a[(i0+r0+i)*lda+k0 : (i0+r0+i)*lda+k0+kc]
+			for q, v := range row {
+				panel[q*mr+i] = alpha * v
+			}
 		}
 	}
 }

@@ -1,0 +1,81 @@
+package kernel
+
+import "math"
+
+// Exp returns e^x in float32 to within 2 ulp for |x| < 87 (0 below −87.3,
+// +Inf above 88.7): x = n·ln2 + r with |r| ≤ ln2/2, e^r by its degree-6
+// Taylor polynomial, and 2^n put in the exponent bits.
+func Exp(x float32) float32 {
+	const (
+		log2e = 1.44269504088896341
+		ln2Hi = 0.693359375 // ln 2 split so that n·ln2Hi is exact
+		ln2Lo = -2.12194440e-4
+	)
+	switch {
+	case x > 88.72283:
+		return float32(math.Inf(1))
+	case x < -87.33654:
+		return 0
+	}
+	n := float32(int32(x*log2e + 0.5))
+	if x*log2e+0.5 < 0 && n != x*log2e+0.5 {
+		n-- // floor, not truncation, for negative arguments
+	}
+	r := x - n*ln2Hi - n*ln2Lo
+	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
+	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
+}
+
+// Sigmoid returns 1/(1+e^−x).
+func Sigmoid(x float32) float32 { return 1 / (1 + Exp(-x)) }
+
+// Tanh returns tanh x as 1 − 2/(e^2x + 1), accurate to about 1e-7
+// absolute near 0 and to a few ulp elsewhere.
+func Tanh(x float32) float32 {
+	if x > 9 { // tanh is 1 in float32 from 9.01
+		return 1
+	}
+	if x < -9 {
+		return -1
+	}
+	return 1 - 2/(Exp(2*x)+1)
+}
+
+// CellForward runs the LSTM cell's pointwise step for one sequence: gates
+// holds the 4H pre-activations i, f, g, o, which it replaces with their
+// activations; it writes c = f·cPrev + i·g and m = o·tanh(c).
+func CellForward(gates, cPrev, c, m []float32) {
+	h := len(c)
+	gates = gates[:4*h]
+	cPrev, m = cPrev[:h], m[:h]
+	gi, gf, gg, gO := gates[:h], gates[h:2*h], gates[2*h:3*h], gates[3*h:]
+	for j := range c {
+		i, f, g, o := Sigmoid(gi[j]), Sigmoid(gf[j]), Tanh(gg[j]), Sigmoid(gO[j])
+		gi[j], gf[j], gg[j], gO[j] = i, f, g, o
+		cj := f*cPrev[j] + i*g
+		c[j] = cj
+		m[j] = o * Tanh(cj)
+	}
+}
+
+// CellBackward runs the cell's pointwise backward step for one sequence.
+// gates holds the activations CellForward left, c and cPrev the cell
+// states after and before the step, dm the gradient of m, and dc the
+// gradient of c arriving from the next step. It replaces gates with the
+// gradients of the pre-activations and dc with the gradient of cPrev.
+func CellBackward(gates, c, cPrev, dm, dc []float32) {
+	h := len(c)
+	gates = gates[:4*h]
+	cPrev, dm, dc = cPrev[:h], dm[:h], dc[:h]
+	gi, gf, gg, gO := gates[:h], gates[h:2*h], gates[2*h:3*h], gates[3*h:]
+	for j := range c {
+		i, f, g, o := gi[j], gf[j], gg[j], gO[j]
+		tc := Tanh(c[j])
+		d := dc[j] + dm[j]*o*(1-tc*tc)
+		gi[j] = d * g * i * (1 - i)
+		gf[j] = d * cPrev[j] * f * (1 - f)
+		gg[j] = d * i * (1 - g*g)
+		gO[j] = dm[j] * tc * o * (1 - o)
+		dc[j] = d * f
+	}
+}

@@ -1,0 +1,266 @@
+package cpu
+
+import (
+	"math"
+
+	"github.com/lstm-digits/lstm-digits/backend"
+)
+
+// The reserve of a layer holds, time-major, for every step t and sequence b:
+// the activated gates i, f, g, o [T·B, 4H], the cell state c [T·B, H], the
+// hidden state h [T·B, Out] (at padding steps: the state carried through),
+// and with a projection the unprojected m = o·tanh(c) [T·B, H].
+type reserve struct {
+	gates, c, h, m []float32
+}
+
+func splitReserve(s backend.LSTMShape, r []float32) reserve {
+	n, hid, out := s.T*s.B, s.Hidden, s.Out()
+	res := reserve{
+		gates: r[:n*4*hid],
+		c:     r[n*4*hid : n*5*hid],
+		h:     r[n*5*hid : n*(5*hid+out)],
+	}
+	if s.Proj > 0 {
+		res.m = r[n*(5*hid+out) : n*(6*hid+out)]
+	}
+	return res
+}
+
+// ReserveLen returns the length of a layer's reserve.
+func (*Backend) ReserveLen(s backend.LSTMShape) int {
+	n := s.T * s.B * (5*s.Hidden + s.Out())
+	if s.Proj > 0 {
+		n += s.T * s.B * s.Hidden
+	}
+	return n
+}
+
+// timeAt returns the time index of the k-th step a layer processes.
+func timeAt(s backend.LSTMShape, k int) int {
+	if s.Reverse {
+		return s.T - 1 - k
+	}
+	return k
+}
+
+// active reports whether step t of sequence b is real data, not padding.
+func active(lengths []int, t, b int) bool {
+	return lengths == nil || t < lengths[b]
+}
+
+func sigmoid(x float32) float32 { return 1 / (1 + float32(math.Exp(float64(-x)))) }
+
+func tanh(x float32) float32 { return float32(math.Tanh(float64(x))) }
+
+// referenceForward is the plain definition of LSTMForward: first the
+// input projection of all steps as one product, then per step the recurrent
+// product and the cell update
+//
+//	i, f, g, o = σ(·), σ(·), tanh(·), σ(·) of x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh
+//	c' = f·c + i·g,  m = o·tanh(c'),  h' = m (or m·W_hrᵀ with a projection)
+func (be *Backend) referenceForward(a *backend.LSTMForwardArgs) {
+	s := a.Shape
+	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
+	var r []float32
+	if a.Reserve != nil {
+		r = data(a.Reserve)
+		mustLen("LSTMForward reserve", len(r), be.ReserveLen(s))
+	} else {
+		r = make([]float32, be.ReserveLen(s))
+	}
+	res := splitReserve(s, r)
+	x, y := data(a.X), data(a.Y)
+	mustLen("LSTMForward x", len(x), T*B*s.Input)
+
+	// Input projection of every step at once, plus both biases.
+	be.gemm(false, true, T*B, G, s.Input, 1, x, s.Input, data(a.W.Wih), s.Input, 0, res.gates, G)
+	if s.Bias {
+		addRows(res.gates, data(a.W.Bih), T*B)
+		addRows(res.gates, data(a.W.Bhh), T*B)
+	}
+
+	hPrev, cPrev := initialState(a.H0, B*O), initialState(a.C0, B*H)
+	whh := data(a.W.Whh)
+	for k := range T {
+		t := timeAt(s, k)
+		gt := res.gates[t*B*G : (t+1)*B*G]
+		ct := res.c[t*B*H : (t+1)*B*H]
+		ht := res.h[t*B*O : (t+1)*B*O]
+		be.gemm(false, true, B, G, O, 1, hPrev, O, whh, O, 1, gt, G)
+		mt := ht // without a projection h is m
+		if s.Proj > 0 {
+			mt = res.m[t*B*H : (t+1)*B*H]
+		}
+		for b := range B {
+			if !active(a.Lengths, t, b) {
+				continue
+			}
+			g := gt[b*G : (b+1)*G]
+			for j := range H {
+				ig, fg := sigmoid(g[j]), sigmoid(g[H+j])
+				gg, og := tanh(g[2*H+j]), sigmoid(g[3*H+j])
+				g[j], g[H+j], g[2*H+j], g[3*H+j] = ig, fg, gg, og
+				c := fg*cPrev[b*H+j] + ig*gg
+				ct[b*H+j] = c
+				mt[b*H+j] = og * tanh(c)
+			}
+		}
+		if s.Proj > 0 {
+			be.gemm(false, true, B, O, H, 1, mt, H, data(a.W.Whr), H, 0, ht, O)
+		}
+		for b := range B {
+			yrow := y[(t*B+b)*a.LdY : (t*B+b)*a.LdY+O]
+			if active(a.Lengths, t, b) {
+				copy(yrow, ht[b*O:(b+1)*O])
+				continue
+			}
+			// Padding: carry the state through, output zero.
+			clear(gt[b*G : (b+1)*G])
+			copy(ct[b*H:(b+1)*H], cPrev[b*H:(b+1)*H])
+			copy(ht[b*O:(b+1)*O], hPrev[b*O:(b+1)*O])
+			if s.Proj > 0 {
+				clear(mt[b*H : (b+1)*H])
+			}
+			clear(yrow)
+		}
+		hPrev, cPrev = ht, ct
+	}
+	copy(data(a.HN), hPrev)
+	copy(data(a.CN), cPrev)
+}
+
+// initialState returns the state buffer's values, or n zeros for nil.
+func initialState(b backend.Buffer, n int) []float32 {
+	if b == nil {
+		return make([]float32, n)
+	}
+	d := data(b)
+	mustLen("initial state", len(d), n)
+	return d
+}
+
+// referenceBackward is the plain definition of LSTMBackward. It walks the steps in
+// the reverse of the forward order, turning the reserve's activated gates
+// into the gradients of the gate pre-activations in place; the products that
+// do not depend on the recurrence (the gradients of the input, W_ih, W_hh and
+// the biases) are then done once over all steps.
+func (be *Backend) referenceBackward(a *backend.LSTMBackwardArgs) {
+	s := a.Shape
+	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
+	r := data(a.Reserve)
+	mustLen("LSTMBackward reserve", len(r), be.ReserveLen(s))
+	res := splitReserve(s, r)
+	dy := data(a.DY)
+	h0, c0 := initialState(a.H0, B*O), initialState(a.C0, B*H)
+
+	dhNext := make([]float32, B*O)
+	if a.DHN != nil {
+		copy(dhNext, data(a.DHN))
+	}
+	dcNext := make([]float32, B*H)
+	if a.DCN != nil {
+		copy(dcNext, data(a.DCN))
+	}
+	dh := make([]float32, B*O)
+	dm := dh // without a projection, m is h
+	if s.Proj > 0 {
+		dm = make([]float32, B*H)
+	}
+	dhRec := make([]float32, B*O)
+	whh := data(a.W.Whh)
+
+	for k := T - 1; k >= 0; k-- {
+		t := timeAt(s, k)
+		cPrev := c0
+		if k > 0 {
+			tp := timeAt(s, k-1)
+			cPrev = res.c[tp*B*H : (tp+1)*B*H]
+		}
+		gt := res.gates[t*B*G : (t+1)*B*G]
+		ct := res.c[t*B*H : (t+1)*B*H]
+		for b := range B {
+			if active(a.Lengths, t, b) {
+				row := dy[(t*B+b)*a.LdY : (t*B+b)*a.LdY+O]
+				for j := range O {
+					dh[b*O+j] = row[j] + dhNext[b*O+j]
+				}
+			} else {
+				clear(dh[b*O : (b+1)*O])
+			}
+		}
+		if s.Proj > 0 {
+			mt := res.m[t*B*H : (t+1)*B*H]
+			be.gemm(true, false, O, H, B, 1, dh, O, mt, H, 1, data(a.DW.Whr), H)
+			be.gemm(false, false, B, H, O, 1, dh, O, data(a.W.Whr), H, 0, dm, H)
+		}
+		for b := range B {
+			if !active(a.Lengths, t, b) {
+				continue // gates row is already zero: no gradient flows
+			}
+			g := gt[b*G : (b+1)*G]
+			for j := range H {
+				ig, fg, gg, og := g[j], g[H+j], g[2*H+j], g[3*H+j]
+				tc := tanh(ct[b*H+j])
+				dmj := dm[b*H+j]
+				dc := dcNext[b*H+j] + dmj*og*(1-tc*tc)
+				g[j] = dc * gg * ig * (1 - ig)
+				g[H+j] = dc * cPrev[b*H+j] * fg * (1 - fg)
+				g[2*H+j] = dc * ig * (1 - gg*gg)
+				g[3*H+j] = dmj * tc * og * (1 - og)
+				dcNext[b*H+j] = dc * fg
+			}
+		}
+		be.gemm(false, false, B, O, G, 1, gt, G, whh, O, 0, dhRec, O)
+		for b := range B {
+			if active(a.Lengths, t, b) {
+				copy(dhNext[b*O:(b+1)*O], dhRec[b*O:(b+1)*O])
+			}
+		}
+	}
+	if a.DH0 != nil {
+		copy(data(a.DH0), dhNext)
+	}
+	if a.DC0 != nil {
+		copy(data(a.DC0), dcNext)
+	}
+
+	be.weightGrads(a, res.gates, res.h, h0)
+}
+
+// weightGrads finishes a backward pass once the time loop has turned the
+// reserve's gates into dA, the gradients of the gate pre-activations (zero
+// at padding steps): it accumulates the gradients of W_hh, W_ih and the
+// biases, and of the input, each as one product over all steps.
+func (be *Backend) weightGrads(a *backend.LSTMBackwardArgs, dA, h, h0 []float32) {
+	s := a.Shape
+	T, B, O, G := s.T, s.B, s.Out(), 4*s.Hidden
+	// W_hh's gradient pairs each step's dA with the h the step started
+	// from: h0 for the first step processed, else the h of the step
+	// processed before it, which sits one row block earlier (forward) or
+	// later (reverse) in the time-major h.
+	dwhh := data(a.DW.Whh)
+	first, rest := 0, 1 // time index of the first step, and where the rest start
+	if s.Reverse {
+		first, rest = T-1, 0
+	}
+	be.gemm(true, false, G, O, B, 1, dA[first*B*G:(first+1)*B*G], G, h0, O, 1, dwhh, O)
+	if T > 1 {
+		hFrom := 1 - rest // h rows paired with dA rows from `rest`
+		be.gemm(true, false, G, O, (T-1)*B, 1, dA[rest*B*G:], G, h[hFrom*B*O:], O, 1, dwhh, O)
+	}
+	x := data(a.X)
+	be.gemm(true, false, G, s.Input, T*B, 1, dA, G, x, s.Input, 1, data(a.DW.Wih), s.Input)
+	if a.DX != nil {
+		be.gemm(false, false, T*B, s.Input, G, 1, dA, G, data(a.W.Wih), s.Input, 1, data(a.DX), s.Input)
+	}
+	if s.Bias {
+		// Both biases get the same gradient, the sum of dA over all rows.
+		db := make([]float32, G)
+		sumRows(db, dA, T*B)
+		for j, v := range db {
+			data(a.DW.Bih)[j] += v
+			data(a.DW.Bhh)[j] += v
+		}
+	}
+}
