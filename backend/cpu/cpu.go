@@ -100,7 +100,7 @@ func (*Backend) SwapAxes01(dst, src backend.Buffer, a, b, f int) {
 // LinearForward computes y = x·wᵀ + b.
 func (be *Backend) LinearForward(y, x, w, b backend.Buffer, n, in, out int) {
 	yd := data(y)
-	be.gemm(false, true, n, out, in, 1, data(x), in, data(w), in, 0, yd, out)
+	be.gemm(false, true, n, out, in, data(x), in, data(w), in, 0, yd, out)
 	if b != nil {
 		addRows(yd, data(b), n)
 	}
@@ -109,12 +109,12 @@ func (be *Backend) LinearForward(y, x, w, b backend.Buffer, n, in, out int) {
 // LinearBackward accumulates dw += dyᵀ·x and db += Σ dy, and sets dx = dy·w.
 func (be *Backend) LinearBackward(dx, dw, db, dy, x, w backend.Buffer, n, in, out int) {
 	dyd := data(dy)
-	be.gemm(true, false, out, in, n, 1, dyd, out, data(x), in, 1, data(dw), in)
+	be.gemm(true, false, out, in, n, dyd, out, data(x), in, 1, data(dw), in)
 	if db != nil {
 		sumRows(data(db), dyd, n)
 	}
 	if dx != nil {
-		be.gemm(false, false, n, in, out, 1, dyd, out, data(w), in, 0, data(dx), in)
+		be.gemm(false, false, n, in, out, dyd, out, data(w), in, 0, data(dx), in)
 	}
 }
 
@@ -210,12 +210,12 @@ func (*Backend) Adam(params, grads, m, v backend.Buffer, a backend.AdamArgs) {
 	}
 }
 
-// gemm computes c = alpha·op(a)·op(b) + beta·c with row-major operands,
+// gemm computes c = op(a)·op(b) + beta·c with row-major operands,
 // where op transposes when its flag is set; c is m×n and the inner
 // dimension is k. The fast backend splits the rows of c across threads.
-func (be *Backend) gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func (be *Backend) gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if be.reference {
-		kernel.GemmRef(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		kernel.GemmRef(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	parallelFor(m, gemmGrain(n, k), func(lo, hi int) {
@@ -223,7 +223,7 @@ func (be *Backend) gemm(transA, transB bool, m, n, k int, alpha float32, a []flo
 		if transA {
 			aOff = lo
 		}
-		kernel.Gemm(transA, transB, hi-lo, n, k, alpha, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+		kernel.Gemm(transA, transB, hi-lo, n, k, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
 	})
 }
 

@@ -52,7 +52,7 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 	x, y := data(a.X), data(a.Y)
 	mustLen("LSTMForward x", len(x), T*B*s.Input)
 
-	be.gemm(false, true, T*B, G, s.Input, 1, x, s.Input, data(a.W.Wih), s.Input, 0, res.gates, G)
+	be.gemm(false, true, T*B, G, s.Input, x, s.Input, data(a.W.Wih), s.Input, 0, res.gates, G)
 	if s.Bias {
 		bias := make([]float32, G)
 		for j, v := range data(a.W.Bih) {
@@ -81,14 +81,14 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 			if s.Proj > 0 {
 				mt = res.m[(t*B+lo)*H : (t*B+hi)*H]
 			}
-			kernel.GemmPacked(false, n, 1, hPrev, O, whh, 1, gt, G)
+			kernel.GemmPacked(false, n, hPrev, O, whh, 1, gt, G)
 			for b := range n {
 				if active(a.Lengths, t, lo+b) {
 					kernel.CellForward(gt[b*G:(b+1)*G], cPrev[b*H:(b+1)*H], ct[b*H:(b+1)*H], mt[b*H:(b+1)*H])
 				}
 			}
 			if s.Proj > 0 {
-				kernel.GemmPacked(false, n, 1, mt, H, whr, 0, ht, O)
+				kernel.GemmPacked(false, n, mt, H, whr, 0, ht, O)
 			}
 			for b := range n {
 				yrow := y[(t*B+lo+b)*a.LdY : (t*B+lo+b)*a.LdY+O]
@@ -171,14 +171,14 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 				}
 			}
 			if s.Proj > 0 {
-				kernel.GemmPacked(false, n, 1, dh, O, whr, 0, dm, H)
+				kernel.GemmPacked(false, n, dh, O, whr, 0, dm, H)
 			}
 			for b := range n {
 				if active(a.Lengths, t, lo+b) {
 					kernel.CellBackward(gt[b*G:(b+1)*G], ct[b*H:(b+1)*H], cPrev[b*H:(b+1)*H], dm[b*H:(b+1)*H], dcNext[b*H:(b+1)*H])
 				}
 			}
-			kernel.GemmPacked(false, n, 1, gt, G, whh, 0, dhRec, O)
+			kernel.GemmPacked(false, n, gt, G, whh, 0, dhRec, O)
 			for b := range n {
 				if active(a.Lengths, t, lo+b) {
 					copy(dhNext[b*O:(b+1)*O], dhRec[b*O:(b+1)*O])
@@ -193,7 +193,7 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 		}
 	})
 	if s.Proj > 0 {
-		be.gemm(true, false, O, H, T*B, 1, dhAll, O, res.m, H, 1, data(a.DW.Whr), H)
+		be.gemm(true, false, O, H, T*B, dhAll, O, res.m, H, 1, data(a.DW.Whr), H)
 	}
 	be.weightGrads(a, res.gates, res.h, h0)
 }

@@ -74,7 +74,7 @@ func (be *Backend) referenceForward(a *backend.LSTMForwardArgs) {
 	mustLen("LSTMForward x", len(x), T*B*s.Input)
 
 	// Input projection of every step at once, plus both biases.
-	be.gemm(false, true, T*B, G, s.Input, 1, x, s.Input, data(a.W.Wih), s.Input, 0, res.gates, G)
+	be.gemm(false, true, T*B, G, s.Input, x, s.Input, data(a.W.Wih), s.Input, 0, res.gates, G)
 	if s.Bias {
 		addRows(res.gates, data(a.W.Bih), T*B)
 		addRows(res.gates, data(a.W.Bhh), T*B)
@@ -87,7 +87,7 @@ func (be *Backend) referenceForward(a *backend.LSTMForwardArgs) {
 		gt := res.gates[t*B*G : (t+1)*B*G]
 		ct := res.c[t*B*H : (t+1)*B*H]
 		ht := res.h[t*B*O : (t+1)*B*O]
-		be.gemm(false, true, B, G, O, 1, hPrev, O, whh, O, 1, gt, G)
+		be.gemm(false, true, B, G, O, hPrev, O, whh, O, 1, gt, G)
 		mt := ht // without a projection h is m
 		if s.Proj > 0 {
 			mt = res.m[t*B*H : (t+1)*B*H]
@@ -107,7 +107,7 @@ func (be *Backend) referenceForward(a *backend.LSTMForwardArgs) {
 			}
 		}
 		if s.Proj > 0 {
-			be.gemm(false, true, B, O, H, 1, mt, H, data(a.W.Whr), H, 0, ht, O)
+			be.gemm(false, true, B, O, H, mt, H, data(a.W.Whr), H, 0, ht, O)
 		}
 		for b := range B {
 			yrow := y[(t*B+b)*a.LdY : (t*B+b)*a.LdY+O]
@@ -191,8 +191,8 @@ func (be *Backend) referenceBackward(a *backend.LSTMBackwardArgs) {
 		}
 		if s.Proj > 0 {
 			mt := res.m[t*B*H : (t+1)*B*H]
-			be.gemm(true, false, O, H, B, 1, dh, O, mt, H, 1, data(a.DW.Whr), H)
-			be.gemm(false, false, B, H, O, 1, dh, O, data(a.W.Whr), H, 0, dm, H)
+			be.gemm(true, false, O, H, B, dh, O, mt, H, 1, data(a.DW.Whr), H)
+			be.gemm(false, false, B, H, O, dh, O, data(a.W.Whr), H, 0, dm, H)
 		}
 		for b := range B {
 			if !active(a.Lengths, t, b) {
@@ -211,7 +211,7 @@ func (be *Backend) referenceBackward(a *backend.LSTMBackwardArgs) {
 				dcNext[b*H+j] = dc * fg
 			}
 		}
-		be.gemm(false, false, B, O, G, 1, gt, G, whh, O, 0, dhRec, O)
+		be.gemm(false, false, B, O, G, gt, G, whh, O, 0, dhRec, O)
 		for b := range B {
 			if active(a.Lengths, t, b) {
 				copy(dhNext[b*O:(b+1)*O], dhRec[b*O:(b+1)*O])
@@ -244,15 +244,15 @@ func (be *Backend) weightGrads(a *backend.LSTMBackwardArgs, dA, h, h0 []float32)
 	if s.Reverse {
 		first, rest = T-1, 0
 	}
-	be.gemm(true, false, G, O, B, 1, dA[first*B*G:(first+1)*B*G], G, h0, O, 1, dwhh, O)
+	be.gemm(true, false, G, O, B, dA[first*B*G:(first+1)*B*G], G, h0, O, 1, dwhh, O)
 	if T > 1 {
 		hFrom := 1 - rest // h rows paired with dA rows from `rest`
-		be.gemm(true, false, G, O, (T-1)*B, 1, dA[rest*B*G:], G, h[hFrom*B*O:], O, 1, dwhh, O)
+		be.gemm(true, false, G, O, (T-1)*B, dA[rest*B*G:], G, h[hFrom*B*O:], O, 1, dwhh, O)
 	}
 	x := data(a.X)
-	be.gemm(true, false, G, s.Input, T*B, 1, dA, G, x, s.Input, 1, data(a.DW.Wih), s.Input)
+	be.gemm(true, false, G, s.Input, T*B, dA, G, x, s.Input, 1, data(a.DW.Wih), s.Input)
 	if a.DX != nil {
-		be.gemm(false, false, T*B, s.Input, G, 1, dA, G, data(a.W.Wih), s.Input, 1, data(a.DX), s.Input)
+		be.gemm(false, false, T*B, s.Input, G, dA, G, data(a.W.Wih), s.Input, 1, data(a.DX), s.Input)
 	}
 	if s.Bias {
 		// Both biases get the same gradient, the sum of dA over all rows.

@@ -41,6 +41,15 @@ func Tanh(x float32) float32 {
 	return 1 - 2/(Exp(2*x)+1)
 }
 
+// cellForwardVec and cellBackwardVec, where the CPU has them, run the
+// first n units (a multiple of 16) of CellForward and CellBackward, with
+// h the number of units, in vector registers; the slices are checked by
+// the callers.
+var (
+	cellForwardVec  func(n int, gates, cPrev, c, m []float32, h int)
+	cellBackwardVec func(n int, gates, c, cPrev, dm, dc []float32, h int)
+)
+
 // CellForward runs the LSTM cell's pointwise step for one sequence: gates
 // holds the 4H pre-activations i, f, g, o, which it replaces with their
 // activations; it writes c = f·cPrev + i·g and m = o·tanh(c).
@@ -48,8 +57,13 @@ func CellForward(gates, cPrev, c, m []float32) {
 	h := len(c)
 	gates = gates[:4*h]
 	cPrev, m = cPrev[:h], m[:h]
+	from := 0
+	if cellForwardVec != nil && h >= 16 {
+		from = h &^ 15
+		cellForwardVec(from, gates, cPrev, c, m, h)
+	}
 	gi, gf, gg, gO := gates[:h], gates[h:2*h], gates[2*h:3*h], gates[3*h:]
-	for j := range c {
+	for j := from; j < h; j++ {
 		i, f, g, o := Sigmoid(gi[j]), Sigmoid(gf[j]), Tanh(gg[j]), Sigmoid(gO[j])
 		gi[j], gf[j], gg[j], gO[j] = i, f, g, o
 		cj := f*cPrev[j] + i*g
@@ -67,8 +81,13 @@ func CellBackward(gates, c, cPrev, dm, dc []float32) {
 	h := len(c)
 	gates = gates[:4*h]
 	cPrev, dm, dc = cPrev[:h], dm[:h], dc[:h]
+	from := 0
+	if cellBackwardVec != nil && h >= 16 {
+		from = h &^ 15
+		cellBackwardVec(from, gates, c, cPrev, dm, dc, h)
+	}
 	gi, gf, gg, gO := gates[:h], gates[h:2*h], gates[2*h:3*h], gates[3*h:]
-	for j := range c {
+	for j := from; j < h; j++ {
 		i, f, g, o := gi[j], gf[j], gg[j], gO[j]
 		tc := Tanh(c[j])
 		d := dc[j] + dm[j]*o*(1-tc*tc)

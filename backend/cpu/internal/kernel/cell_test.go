@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -24,5 +25,51 @@ func TestActivations(t *testing.T) {
 	}
 	if !math.IsInf(float64(Exp(100)), 1) || Exp(-100) != 0 || Tanh(50) != 1 || Tanh(-50) != -1 {
 		t.Fatal("activations wrong at the extremes")
+	}
+}
+
+// TestCellVector compares the vector cell kernels, where this CPU has
+// them, with the scalar Go loop, and both with a float64 transcription of
+// the cell, for sizes with and without a remainder of 16.
+func TestCellVector(t *testing.T) {
+	for _, h := range []int{1, 16, 37, 128} {
+		rng := rand.New(rand.NewPCG(uint64(h), 3))
+		gates, cPrev := randSlice(rng, 4*h), randSlice(rng, h)
+		for i := range gates {
+			gates[i] *= 4 // reach the activations' flat tails
+		}
+		dm, dc := randSlice(rng, h), randSlice(rng, h)
+		run := func(vec bool) (g, c, m, gb, dcOut []float32) {
+			fwd, bwd := cellForwardVec, cellBackwardVec
+			if !vec {
+				cellForwardVec, cellBackwardVec = nil, nil
+			}
+			defer func() { cellForwardVec, cellBackwardVec = fwd, bwd }()
+			g = append([]float32(nil), gates...)
+			c, m = make([]float32, h), make([]float32, h)
+			CellForward(g, cPrev, c, m)
+			gb = append([]float32(nil), g...)
+			dcOut = append([]float32(nil), dc...)
+			CellBackward(gb, c, cPrev, dm, dcOut)
+			return
+		}
+		sg, sc, sm, sgb, sdc := run(false)
+		vg, vc, vm, vgb, vdc := run(true)
+		for name, pair := range map[string][2][]float32{"gates": {sg, vg}, "c": {sc, vc}, "m": {sm, vm}, "gate grads": {sgb, vgb}, "dc": {sdc, vdc}} {
+			for i := range pair[0] {
+				if d := math.Abs(float64(pair[0][i] - pair[1][i])); d > 1e-6*math.Max(1, math.Abs(float64(pair[0][i]))) {
+					t.Fatalf("h %d: %s[%d]: vector %v, scalar %v", h, name, i, pair[1][i], pair[0][i])
+				}
+			}
+		}
+		// The scalar path against float64.
+		for j := range h {
+			sig := func(x float32) float64 { return 1 / (1 + math.Exp(-float64(x))) }
+			i, f, g, o := sig(gates[j]), sig(gates[h+j]), math.Tanh(float64(gates[2*h+j])), sig(gates[3*h+j])
+			c := f*float64(cPrev[j]) + i*g
+			if math.Abs(float64(sc[j])-c) > 1e-6 || math.Abs(float64(sm[j])-o*math.Tanh(c)) > 1e-6 {
+				t.Fatalf("h %d: unit %d: c %v m %v, want %v %v", h, j, sc[j], sm[j], c, o*math.Tanh(c))
+			}
+		}
 	}
 }

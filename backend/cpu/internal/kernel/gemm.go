@@ -5,11 +5,11 @@ import (
 	"sync"
 )
 
-// GemmRef computes c = alpha·op(a)·op(b) + beta·c, where c is m×n, op(a)
+// GemmRef computes c = op(a)·op(b) + beta·c, where c is m×n, op(a)
 // is m×k and op(b) is k×n, all row-major with leading dimensions lda, ldb,
 // ldc; op transposes its operand when the flag is set. It is the plain
 // definition, accumulated in float64.
-func GemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func GemmRef(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	for i := range m {
 		for j := range n {
 			var s float64
@@ -18,9 +18,9 @@ func GemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda i
 			}
 			cij := &c[i*ldc+j]
 			if beta == 0 {
-				*cij = float32(float64(alpha) * s)
+				*cij = float32(s)
 			} else {
-				*cij = float32(float64(alpha)*s + float64(beta)*float64(*cij))
+				*cij = float32(s + float64(beta)*float64(*cij))
 			}
 		}
 	}
@@ -39,7 +39,8 @@ func at(x []float32, ld int, trans bool, i, j int) float32 {
 // values and a B panel of kcBlock·nr stay in the L1 and L2 caches.
 const kcBlock = 256
 
-// mcBlock is the most rows of A packed at once.
+// mcBlock is the most rows of a multiplied by one panel of b before the
+// next: 240 rows of a block of depth 256 stay in the L2 cache.
 const mcBlock = 240
 
 // PackedB is the right-hand operand of a product packed for the
@@ -92,33 +93,15 @@ func PackB(p *PackedB, transB bool, k, n int, b []float32, ldb int) {
 	}
 }
 
-// packA packs rows [i0, i0+mc) and depth [k0, k0+kc) of alpha·op(a) into
-// row panels of height mr stored column by column, the last panel
-// zero-padded.
-func packA(dst []float32, transA bool, a []float32, lda, i0, mc, k0, kc int, alpha float32) {
+// packA packs the h < mr rows [i0, i0+h) of op(a) at depth [k0, k0+kc)
+// into one zero-padded k-major panel of height mr: the rows that do not
+// fill a whole tile.
+func packA(dst []float32, transA bool, a []float32, lda, i0, h, k0, kc int) {
 	mr := micro.mr
-	for r0 := 0; r0 < mc; r0 += mr {
-		panel := dst[(r0/mr)*mr*kc : (r0/mr+1)*mr*kc]
-		h := min(mr, mc-r0)
-		if h < mr {
-			clear(panel)
-		}
-		if transA {
-			// Column q of the panel is part of row k0+q of a.
-			for q := range kc {
-				src := a[(k0+q)*lda+i0+r0 : (k0+q)*lda+i0+r0+h]
-				col := panel[q*mr : q*mr+h]
-				for i, v := range src {
-					col[i] = alpha * v
-				}
-			}
-			continue
-		}
-		for i := range h {
-			row := a[(i0+r0+i)*lda+k0 : (i0+r0+i)*lda+k0+kc]
-			for q, v := range row {
-				panel[q*mr+i] = alpha * v
-			}
+	clear(dst[:mr*kc])
+	for i := range h {
+		for q := range kc {
+			dst[q*mr+i] = at(a, lda, transA, i0+i, k0+q)
 		}
 	}
 }
@@ -135,11 +118,11 @@ func getScratch(n int) *[]float32 {
 	return s
 }
 
-// Gemm computes c = alpha·op(a)·op(b) + beta·c like GemmRef, with the
-// micro-kernel. Sums are reordered (blocked over k in steps of 256, each
-// block accumulated in float32 in the kernel's order), so results differ
-// from GemmRef's by rounding.
-func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// Gemm computes c = op(a)·op(b) + beta·c like GemmRef, with
+// the micro-kernel. Sums are reordered (blocked over k in steps of 256,
+// each block accumulated in float32 in the kernel's order), so results
+// differ from GemmRef's by rounding.
+func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -147,13 +130,14 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	s := getScratch((n+micro.nr-1)/micro.nr*micro.nr*k + 1)
 	p.data = (*s)[:0]
 	PackB(&p, transB, k, n, b, ldb)
-	GemmPacked(transA, m, alpha, a, lda, &p, beta, c, ldc)
+	GemmPacked(transA, m, a, lda, &p, beta, c, ldc)
 	scratch.Put(s)
 }
 
-// GemmPacked computes c = alpha·op(a)·b + beta·c for op(a) m×k and b
-// packed by PackB as k×n.
-func GemmPacked(transA bool, m int, alpha float32, a []float32, lda int, b *PackedB, beta float32, c []float32, ldc int) {
+// GemmPacked computes c = op(a)·b + beta·c for op(a) m×k and b packed by
+// PackB as k×n. The micro-kernel reads a where it lies; only the last
+// m mod mr rows are copied into a padded panel.
+func GemmPacked(transA bool, m int, a []float32, lda int, b *PackedB, beta float32, c []float32, ldc int) {
 	k, n := b.k, b.n
 	if m == 0 || n == 0 {
 		return
@@ -161,39 +145,49 @@ func GemmPacked(transA bool, m int, alpha float32, a []float32, lda int, b *Pack
 	if len(c) < (m-1)*ldc+n {
 		panic(fmt.Sprintf("kernel: c has %d values, a %d×%d matrix with ldc %d needs %d", len(c), m, n, ldc, (m-1)*ldc+n))
 	}
+	if need := (m-1)*lda + k; !transA && len(a) < need || transA && len(a) < (k-1)*lda+m {
+		panic(fmt.Sprintf("kernel: a has %d values, too few for %d×%d with lda %d", len(a), m, k, lda))
+	}
 	scaleRows(c, m, n, ldc, beta)
 	if k == 0 {
 		return
 	}
 	mr, nr := micro.mr, micro.nr
-	mcMax := min(mcBlock, (m+mr-1)/mr*mr)
-	s := getScratch(mcMax*min(k, kcBlock) + mr*nr)
-	packed, tile := (*s)[:mcMax*min(k, kcBlock)], (*s)[mcMax*min(k, kcBlock):]
+	full := m / mr * mr
+	s := getScratch(mr*min(k, kcBlock) + mr*nr)
+	edge, tile := (*s)[:mr*min(k, kcBlock)], (*s)[mr*min(k, kcBlock):]
 	off := 0
 	for k0 := 0; k0 < k; k0 += kcBlock {
 		kc := min(kcBlock, k-k0)
+		if full < m {
+			packA(edge, transA, a, lda, full, m-full, k0, kc)
+		}
 		for i0 := 0; i0 < m; i0 += mcBlock {
 			mc := min(mcBlock, m-i0)
-			packA(packed, transA, a, lda, i0, mc, k0, kc, alpha)
 			for j0 := 0; j0 < n; j0 += nr {
 				bp := b.data[off+(j0/nr)*panelLen(kc) : off+(j0/nr+1)*panelLen(kc)]
 				w := min(nr, n-j0)
-				for r0 := 0; r0 < mc; r0 += mr {
-					ap := packed[(r0/mr)*mr*kc : (r0/mr+1)*mr*kc]
-					h := min(mr, mc-r0)
-					cij := (i0+r0)*ldc + j0
-					if h == mr && w == nr {
-						micro.fn(kc, ap, bp, c[cij:], ldc)
+				for r0 := i0; r0 < i0+mc; r0 += mr {
+					cij := r0*ldc + j0
+					if r0+mr > m {
+						// The last rows, from their padded panel, through tile.
+						clear(tile)
+						micro.k(kc, edge, mr, bp, tile, nr)
+						addTile(c[cij:], ldc, tile, m-r0, w)
 						continue
 					}
-					// An edge tile: compute it whole into tile, add the part that exists.
-					clear(tile)
-					micro.fn(kc, ap, bp, tile, nr)
-					for i := range h {
-						row := c[cij+i*ldc : cij+i*ldc+w]
-						for j, v := range tile[i*nr : i*nr+w] {
-							row[j] += v
-						}
+					cTile, ldt := c[cij:], ldc
+					if w < nr {
+						clear(tile)
+						cTile, ldt = tile, nr
+					}
+					if transA {
+						micro.k(kc, a[k0*lda+r0:], lda, bp, cTile, ldt)
+					} else {
+						micro.n(kc, a[r0*lda+k0:], lda, bp, cTile, ldt)
+					}
+					if w < nr {
+						addTile(c[cij:], ldc, tile, mr, w)
 					}
 				}
 			}
@@ -201,6 +195,17 @@ func GemmPacked(transA bool, m int, alpha float32, a []float32, lda int, b *Pack
 		off += (n + nr - 1) / nr * panelLen(kc)
 	}
 	scratch.Put(s)
+}
+
+// addTile adds the first h rows and w columns of the mr×nr tile to c.
+func addTile(c []float32, ldc int, tile []float32, h, w int) {
+	nr := micro.nr
+	for i := range h {
+		row := c[i*ldc : i*ldc+w]
+		for j, v := range tile[i*nr : i*nr+w] {
+			row[j] += v
+		}
+	}
 }
 
 // scaleRows multiplies the m×n matrix c by beta (beta 0 sets it to zero,
@@ -221,13 +226,14 @@ func scaleRows(c []float32, m, n, ldc int, beta float32) {
 	}
 }
 
-// microKernel computes the mr×nr tile c += a·b, where a is a packed panel
-// of kc columns of mr values and b a packed panel of kc rows of nr values;
-// c has leading dimension ldc.
+// microKernel computes the mr×nr tile c += a·b, where b is a packed panel
+// of kc rows of nr values, c has leading dimension ldc, and a is mr×kc: k
+// reads element (i, q) at a[q·lda + i] (a packed panel, lda = mr, or a
+// transposed matrix), n at a[i·lda + q] (a row-major matrix).
 type microKernel struct {
 	name   string
 	mr, nr int
-	fn     func(kc int, a, b, c []float32, ldc int)
+	k, n   func(kc int, a []float32, lda int, b, c []float32, ldc int)
 }
 
 // micro is the micro-kernel in use, the fastest this CPU runs.

@@ -3,17 +3,23 @@ package kernel
 // goKernel is the pure-Go micro-kernel: a 4×4 tile held in sixteen local
 // accumulators, the fastest shape measured for WebAssembly, which has no
 // SIMD in Go.
-var goKernel = microKernel{name: "go4x4", mr: 4, nr: 4, fn: micro4x4}
+var goKernel = microKernel{
+	name: "go4x4", mr: 4, nr: 4,
+	k: func(kc int, a []float32, lda int, b, c []float32, ldc int) { micro4x4(kc, a, lda, 1, b, c, ldc) },
+	n: func(kc int, a []float32, lda int, b, c []float32, ldc int) { micro4x4(kc, a, 1, lda, b, c, ldc) },
+}
 
-func micro4x4(kc int, a, b, c []float32, ldc int) {
+// micro4x4 computes c[4×4] += a·b for a's element (i, q) at a[q·sq + i·si].
+func micro4x4(kc int, a []float32, sq, si int, b, c []float32, ldc int) {
 	var c00, c01, c02, c03, c10, c11, c12, c13 float32
 	var c20, c21, c22, c23, c30, c31, c32, c33 float32
-	a, b = a[:4*kc], b[:4*kc]
-	for p := 0; p+4 <= len(a); p += 4 {
-		bb := b[p : p+4 : p+4]
-		aa := a[p : p+4 : p+4]
+	b = b[:4*kc]
+	_ = a[(kc-1)*sq+3*si]
+	for q := range kc {
+		bb := b[4*q : 4*q+4 : 4*q+4]
+		p := q * sq
+		a0, a1, a2, a3 := a[p], a[p+si], a[p+2*si], a[p+3*si]
 		b0, b1, b2, b3 := bb[0], bb[1], bb[2], bb[3]
-		a0, a1, a2, a3 := aa[0], aa[1], aa[2], aa[3]
 		c00 += a0 * b0
 		c01 += a0 * b1
 		c02 += a0 * b2
@@ -31,24 +37,11 @@ func micro4x4(kc int, a, b, c []float32, ldc int) {
 		c32 += a3 * b2
 		c33 += a3 * b3
 	}
-	r := c[:4:4]
-	r[0] += c00
-	r[1] += c01
-	r[2] += c02
-	r[3] += c03
-	r = c[ldc : ldc+4 : ldc+4]
-	r[0] += c10
-	r[1] += c11
-	r[2] += c12
-	r[3] += c13
-	r = c[2*ldc : 2*ldc+4 : 2*ldc+4]
-	r[0] += c20
-	r[1] += c21
-	r[2] += c22
-	r[3] += c23
-	r = c[3*ldc : 3*ldc+4 : 3*ldc+4]
-	r[0] += c30
-	r[1] += c31
-	r[2] += c32
-	r[3] += c33
+	for i, row := range [4][4]float32{{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23}, {c30, c31, c32, c33}} {
+		r := c[i*ldc : i*ldc+4 : i*ldc+4]
+		r[0] += row[0]
+		r[1] += row[1]
+		r[2] += row[2]
+		r[3] += row[3]
+	}
 }
