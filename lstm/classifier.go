@@ -18,6 +18,7 @@ type Classifier struct {
 	NumClasses int
 	params     *Params
 	be         backend.Backend
+	ws         workspace // reused by every call: a pass lives until the next
 }
 
 // SeedClasses is the number of classes of the seed model: the ten digits.
@@ -56,6 +57,7 @@ func newClassifier(be backend.Backend, cfg Config, classes int) (*Classifier, *l
 		Head:       newLinear(be, cfg.OutputSize(), classes, &l, "classifier."),
 		NumClasses: classes,
 		be:         be,
+		ws:         workspace{be: be},
 	}
 	return c, &l, nil
 }
@@ -82,13 +84,19 @@ func (c *Classifier) checkInput(x Tensor) (B, T int, err error) {
 
 // forward runs the model on the batch-first input x [B, T, F] and returns
 // the logits [B, classes], the LSTM pass, and the last step's output.
+// Its buffers come from the classifier's workspace, reset here: they live
+// until the next call.
 func (c *Classifier) forward(x Tensor, B, T int, withGrad bool) (logits backend.Buffer, p *pass, last backend.Buffer) {
-	xb := c.LSTM.upload(x.Data)
-	xt := c.LSTM.swap(xb, B, T, c.LSTM.cfg.InputSize)
-	p = c.LSTM.forward(xt, T, B, nil, nil, nil, withGrad)
+	ws := &c.ws
+	ws.reset()
+	xb := c.LSTM.upload(ws, x.Data)
+	xt := c.LSTM.swap(ws, xb, B, T, c.LSTM.cfg.InputSize)
+	p = c.LSTM.forward(ws, xt, T, B, nil, nil, nil, withGrad)
 	width := c.LSTM.cfg.OutputSize()
 	last = p.out.Slice((T-1)*B*width, B*width)
-	return c.Head.forward(last, B), p, last
+	logits = ws.get(B*c.NumClasses, false)
+	c.Head.forward(logits, last, B)
+	return logits, p, last
 }
 
 // Logits returns the class scores [B, classes] for x [B, T, InputSize],
@@ -125,7 +133,7 @@ func (c *Classifier) Backprop(x Tensor, labels []int) (*Backprop, error) {
 	return &Backprop{
 		Loss:      loss,
 		Logits:    c.LSTM.download(logits, B, c.NumClasses),
-		InputGrad: c.LSTM.download(c.LSTM.swap(dx, T, B, cfg.InputSize), B, T, cfg.InputSize),
+		InputGrad: c.LSTM.download(c.LSTM.swap(&c.ws, dx, T, B, cfg.InputSize), B, T, cfg.InputSize),
 	}, nil
 }
 
@@ -144,11 +152,12 @@ func (c *Classifier) backprop(x Tensor, labels []int, wantDX bool) (loss float32
 	}
 	be, width := c.be, c.LSTM.cfg.OutputSize()
 	logits, p, last := c.forward(x, B, T, true)
-	lossBuf, dlogits := be.New(1), be.New(B*c.NumClasses)
+	ws := &c.ws
+	lossBuf, dlogits := ws.get(1, false), ws.get(B*c.NumClasses, false)
 	be.CrossEntropy(lossBuf, dlogits, logits, labels, B, c.NumClasses)
-	dOut := be.New(T * B * width)
+	dOut := ws.get(T*B*width, true)
 	c.Head.backward(dOut.Slice((T-1)*B*width, B*width), dlogits, last, B)
-	dx, _, _ = c.LSTM.backward(p, dOut, nil, nil, wantDX)
+	dx, _, _ = c.LSTM.backward(ws, p, dOut, nil, nil, wantDX)
 	v := []float32{0}
 	be.Download(v, lossBuf)
 	return v[0], logits, dx, nil

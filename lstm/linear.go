@@ -26,11 +26,9 @@ func newLinear(be backend.Backend, in, out int, l *layout, prefix string) *Linea
 	}
 }
 
-// forward returns y [n, Out] for x [n, In].
-func (l *Linear) forward(x backend.Buffer, n int) backend.Buffer {
-	y := l.be.New(n * l.Out)
+// forward sets y [n, Out] for x [n, In].
+func (l *Linear) forward(y, x backend.Buffer, n int) {
 	l.be.LinearForward(y, x, l.params.value(l.w), l.params.value(l.b), n, l.In, l.Out)
-	return y
 }
 
 // backward accumulates the parameter gradients for dy [n, Out] and sets

@@ -136,25 +136,25 @@ func (m *LSTM) stateView(b backend.Buffer, k, d, B, width int) backend.Buffer {
 	return b.Slice(i*B*width, B*width)
 }
 
-// forward runs every layer over x, a time-major [T·B, input_size] buffer.
-// withGrad keeps what backward needs.
-func (m *LSTM) forward(x backend.Buffer, T, B int, lengths []int, h0, c0 backend.Buffer, withGrad bool) *pass {
+// forward runs every layer over x, a time-major [T·B, input_size] buffer,
+// taking its buffers from ws. withGrad keeps what backward needs.
+func (m *LSTM) forward(ws *workspace, x backend.Buffer, T, B int, lengths []int, h0, c0 backend.Buffer, withGrad bool) *pass {
 	cfg, be := m.cfg, m.be
 	L, D, H, O := cfg.NumLayers, cfg.Directions(), cfg.HiddenSize, cfg.HiddenOut()
 	p := &pass{
 		T: T, B: B, lengths: lengths, h0: h0, c0: c0,
 		reserve: make([][]backend.Buffer, L), seeds: make([]uint64, L), dropped: make([]bool, L),
-		hn: be.New(L * D * B * O), cn: be.New(L * D * B * H),
+		hn: ws.get(L*D*B*O, false), cn: ws.get(L*D*B*H, false),
 	}
 	in := x
 	for k := range L {
 		p.inputs = append(p.inputs, in)
-		out := be.New(T * B * D * O)
+		out := ws.get(T*B*D*O, false)
 		for d := range D {
 			s := m.shape(k, d, T, B)
 			var res backend.Buffer
 			if withGrad {
-				res = be.New(be.ReserveLen(s))
+				res = ws.get(be.ReserveLen(s), false)
 			}
 			p.reserve[k] = append(p.reserve[k], res)
 			be.LSTMForward(&backend.LSTMForwardArgs{
@@ -168,7 +168,7 @@ func (m *LSTM) forward(x backend.Buffer, T, B int, lengths []int, h0, c0 backend
 		in = out
 		if k < L-1 && m.train && cfg.Dropout > 0 {
 			p.seeds[k], p.dropped[k] = m.dropRNG.Uint64(), true
-			in = be.New(out.Len())
+			in = ws.get(out.Len(), false)
 			be.Dropout(in, out, float32(cfg.Dropout), p.seeds[k])
 		}
 	}
@@ -180,10 +180,10 @@ func (m *LSTM) forward(x backend.Buffer, T, B int, lengths []int, h0, c0 backend
 // to its output (time-major, [T·B, D·Out]) and final state (nil for zeros).
 // It accumulates the parameter gradients and returns the gradients with
 // respect to the initial state and, when wantDX is set, the input.
-func (m *LSTM) backward(p *pass, dOut, dhn, dcn backend.Buffer, wantDX bool) (dx, dh0, dc0 backend.Buffer) {
+func (m *LSTM) backward(ws *workspace, p *pass, dOut, dhn, dcn backend.Buffer, wantDX bool) (dx, dh0, dc0 backend.Buffer) {
 	cfg, be := m.cfg, m.be
 	L, D, H, O, T, B := cfg.NumLayers, cfg.Directions(), cfg.HiddenSize, cfg.HiddenOut(), p.T, p.B
-	dh0, dc0 = be.New(L*D*B*O), be.New(L*D*B*H)
+	dh0, dc0 = ws.get(L*D*B*O, false), ws.get(L*D*B*H, false)
 	dy := dOut
 	for k := L - 1; k >= 0; k-- {
 		if p.dropped[k] {
@@ -193,7 +193,7 @@ func (m *LSTM) backward(p *pass, dOut, dhn, dcn backend.Buffer, wantDX bool) (dx
 		}
 		var dIn backend.Buffer
 		if k > 0 || wantDX {
-			dIn = be.New(T * B * cfg.layerInput(k))
+			dIn = ws.get(T*B*cfg.layerInput(k), true)
 		}
 		for d := range D {
 			be.LSTMBackward(&backend.LSTMBackwardArgs{

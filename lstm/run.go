@@ -25,6 +25,7 @@ type Result struct {
 
 	m       *LSTM
 	p       *pass
+	ws      *workspace
 	batched bool
 	xShape  []int
 }
@@ -91,14 +92,16 @@ func (m *LSTM) Forward(x Tensor, initial *State, lengths []int) (*Result, error)
 		if err := initial.C.checkShape("c0", stateShape(cfg.HiddenSize)...); err != nil {
 			return nil, err
 		}
-		h0, c0 = m.upload(initial.H.Data), m.upload(initial.C.Data)
+		h0, c0 = m.upload(nil, initial.H.Data), m.upload(nil, initial.C.Data)
 	}
 
-	xt := m.upload(x.Data)
+	// A workspace of its own: the result's buffers live as long as it.
+	ws := &workspace{be: m.be}
+	xt := m.upload(ws, x.Data)
 	if batched && cfg.BatchFirst {
-		xt = m.swap(xt, B, T, cfg.InputSize)
+		xt = m.swap(ws, xt, B, T, cfg.InputSize)
 	}
-	p := m.forward(xt, T, B, lengths, h0, c0, true)
+	p := m.forward(ws, xt, T, B, lengths, h0, c0, true)
 
 	out := p.out
 	outShape := []int{T, B, cfg.OutputSize()}
@@ -106,7 +109,7 @@ func (m *LSTM) Forward(x Tensor, initial *State, lengths []int) (*Result, error)
 	case !batched:
 		outShape = []int{T, cfg.OutputSize()}
 	case cfg.BatchFirst:
-		out = m.swap(out, T, B, cfg.OutputSize())
+		out = m.swap(ws, out, T, B, cfg.OutputSize())
 		outShape = []int{B, T, cfg.OutputSize()}
 	}
 	r := &Result{
@@ -115,7 +118,7 @@ func (m *LSTM) Forward(x Tensor, initial *State, lengths []int) (*Result, error)
 			H: m.download(p.hn, stateShape(cfg.HiddenOut())...),
 			C: m.download(p.cn, stateShape(cfg.HiddenSize)...),
 		},
-		m: m, p: p, batched: batched, xShape: x.Shape,
+		m: m, p: p, ws: ws, batched: batched, xShape: x.Shape,
 	}
 	return r, nil
 }
@@ -126,7 +129,7 @@ func (m *LSTM) Forward(x Tensor, initial *State, lengths []int) (*Result, error)
 // the LSTM's Params, as PyTorch's backward() does, and returns the
 // gradients with respect to the input and the initial state.
 func (r *Result) Backward(dOutput Tensor, dFinal *State) (*Gradients, error) {
-	m, p, cfg := r.m, r.p, r.m.cfg
+	m, p, ws, cfg := r.m, r.p, r.ws, r.m.cfg
 	if err := dOutput.checkShape("output gradient", r.Output.Shape...); err != nil {
 		return nil, err
 	}
@@ -138,15 +141,15 @@ func (r *Result) Backward(dOutput Tensor, dFinal *State) (*Gradients, error) {
 		if err := dFinal.C.checkShape("c_n gradient", r.Final.C.Shape...); err != nil {
 			return nil, err
 		}
-		dhn, dcn = m.upload(dFinal.H.Data), m.upload(dFinal.C.Data)
+		dhn, dcn = m.upload(ws, dFinal.H.Data), m.upload(ws, dFinal.C.Data)
 	}
-	dy := m.upload(dOutput.Data)
+	dy := m.upload(ws, dOutput.Data)
 	if r.batched && cfg.BatchFirst {
-		dy = m.swap(dy, p.B, p.T, cfg.OutputSize())
+		dy = m.swap(ws, dy, p.B, p.T, cfg.OutputSize())
 	}
-	dx, dh0, dc0 := m.backward(p, dy, dhn, dcn, true)
+	dx, dh0, dc0 := m.backward(ws, p, dy, dhn, dcn, true)
 	if r.batched && cfg.BatchFirst {
-		dx = m.swap(dx, p.T, p.B, cfg.InputSize)
+		dx = m.swap(ws, dx, p.T, p.B, cfg.InputSize)
 	}
 	return &Gradients{
 		Input: m.download(dx, r.xShape...),
@@ -157,9 +160,15 @@ func (r *Result) Backward(dOutput Tensor, dFinal *State) (*Gradients, error) {
 	}, nil
 }
 
-// upload copies host values into a new buffer on the LSTM's backend.
-func (m *LSTM) upload(v []float32) backend.Buffer {
-	b := m.be.New(len(v))
+// upload copies host values into a buffer from ws (a new one when ws is
+// nil) on the LSTM's backend.
+func (m *LSTM) upload(ws *workspace, v []float32) backend.Buffer {
+	var b backend.Buffer
+	if ws == nil {
+		b = m.be.New(len(v))
+	} else {
+		b = ws.get(len(v), false)
+	}
 	m.be.Upload(b, v)
 	return b
 }
@@ -171,9 +180,9 @@ func (m *LSTM) download(b backend.Buffer, shape ...int) Tensor {
 	return t
 }
 
-// swap returns a new buffer holding the [a, b, f] array x as [b, a, f].
-func (m *LSTM) swap(x backend.Buffer, a, b, f int) backend.Buffer {
-	y := m.be.New(x.Len())
+// swap returns a buffer from ws holding the [a, b, f] array x as [b, a, f].
+func (m *LSTM) swap(ws *workspace, x backend.Buffer, a, b, f int) backend.Buffer {
+	y := ws.get(x.Len(), false)
 	m.be.SwapAxes01(y, x, a, b, f)
 	return y
 }
