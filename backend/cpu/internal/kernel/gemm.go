@@ -93,19 +93,6 @@ func PackB(p *PackedB, transB bool, k, n int, b []float32, ldb int) {
 	}
 }
 
-// packA packs the h < mr rows [i0, i0+h) of op(a) at depth [k0, k0+kc)
-// into one zero-padded k-major panel of height mr: the rows that do not
-// fill a whole tile.
-func packA(dst []float32, transA bool, a []float32, lda, i0, h, k0, kc int) {
-	mr := micro.mr
-	clear(dst[:mr*kc])
-	for i := range h {
-		for q := range kc {
-			dst[q*mr+i] = at(a, lda, transA, i0+i, k0+q)
-		}
-	}
-}
-
 var scratch = sync.Pool{New: func() any { return new([]float32) }}
 
 // getScratch returns a pooled slice of at least n values.
@@ -135,8 +122,8 @@ func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, l
 }
 
 // GemmPacked computes c = op(a)·b + beta·c for op(a) m×k and b packed by
-// PackB as k×n. The micro-kernel reads a where it lies; only the last
-// m mod mr rows are copied into a padded panel.
+// PackB as k×n. The micro-kernels read a where it lies; the last m mod mr
+// rows go to the kernel for that many rows.
 func GemmPacked(transA bool, m int, a []float32, lda int, b *PackedB, beta float32, c []float32, ldc int) {
 	k, n := b.k, b.n
 	if m == 0 || n == 0 {
@@ -153,41 +140,32 @@ func GemmPacked(transA bool, m int, a []float32, lda int, b *PackedB, beta float
 		return
 	}
 	mr, nr := micro.mr, micro.nr
-	full := m / mr * mr
-	s := getScratch(mr*min(k, kcBlock) + mr*nr)
-	edge, tile := (*s)[:mr*min(k, kcBlock)], (*s)[mr*min(k, kcBlock):]
+	s := getScratch(mr * nr)
+	tile := *s
 	off := 0
 	for k0 := 0; k0 < k; k0 += kcBlock {
 		kc := min(kcBlock, k-k0)
-		if full < m {
-			packA(edge, transA, a, lda, full, m-full, k0, kc)
-		}
 		for i0 := 0; i0 < m; i0 += mcBlock {
 			mc := min(mcBlock, m-i0)
 			for j0 := 0; j0 < n; j0 += nr {
 				bp := b.data[off+(j0/nr)*panelLen(kc) : off+(j0/nr+1)*panelLen(kc)]
 				w := min(nr, n-j0)
 				for r0 := i0; r0 < i0+mc; r0 += mr {
+					h := min(mr, m-r0)
 					cij := r0*ldc + j0
-					if r0+mr > m {
-						// The last rows, from their padded panel, through tile.
-						clear(tile)
-						micro.k(kc, edge, mr, bp, tile, nr)
-						addTile(c[cij:], ldc, tile, m-r0, w)
-						continue
-					}
 					cTile, ldt := c[cij:], ldc
 					if w < nr {
+						// The last columns: compute the tile whole, add what exists.
 						clear(tile)
 						cTile, ldt = tile, nr
 					}
 					if transA {
-						micro.k(kc, a[k0*lda+r0:], lda, bp, cTile, ldt)
+						micro.k[h-1](kc, a[k0*lda+r0:], lda, bp, cTile, ldt)
 					} else {
-						micro.n(kc, a[r0*lda+k0:], lda, bp, cTile, ldt)
+						micro.n[h-1](kc, a[r0*lda+k0:], lda, bp, cTile, ldt)
 					}
 					if w < nr {
-						addTile(c[cij:], ldc, tile, mr, w)
+						addTile(c[cij:], ldc, tile, h, w)
 					}
 				}
 			}
@@ -226,14 +204,17 @@ func scaleRows(c []float32, m, n, ldc int, beta float32) {
 	}
 }
 
-// microKernel computes the mr×nr tile c += a·b, where b is a packed panel
-// of kc rows of nr values, c has leading dimension ldc, and a is mr×kc: k
-// reads element (i, q) at a[q·lda + i] (a packed panel, lda = mr, or a
-// transposed matrix), n at a[i·lda + q] (a row-major matrix).
+// microFunc computes the r×nr tile c += a·b, where b is a packed panel of
+// kc rows of nr values, c has leading dimension ldc, and a is r×kc.
+type microFunc = func(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+// microKernel is a set of micro-kernels for tiles of up to mr×nr: k[r-1]
+// for r rows of a read at a[q·lda + i] (a transposed matrix as it lies),
+// n[r-1] for r rows read at a[i·lda + q] (a row-major matrix).
 type microKernel struct {
 	name   string
 	mr, nr int
-	k, n   func(kc int, a []float32, lda int, b, c []float32, ldc int)
+	k, n   []microFunc
 }
 
 // micro is the micro-kernel in use, the fastest this CPU runs.

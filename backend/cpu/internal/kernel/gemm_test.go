@@ -29,7 +29,11 @@ func randSlice(rng *rand.Rand, n int) []float32 {
 // combination, odd and edge sizes, leading dimensions above the minimum,
 // beta, and checks that c outside the m×n window is untouched.
 func TestGemm(t *testing.T) {
-	sizes := [][3]int{{1, 1, 1}, {20, 64, 600}, {13, 40, 9}, {3, 5, 7}, {10, 32, 1}, {11, 33, 257}, {100, 512, 128}, {100, 128, 512}, {512, 28, 300}, {241, 10, 513}, {7, 1, 0}}
+	var sizes [][3]int
+	for m := 1; m <= 21; m++ { // every tile height of every kernel
+		sizes = append(sizes, [3]int{m, 33, 17})
+	}
+	sizes = append(sizes, [][3]int{{1, 1, 1}, {20, 64, 600}, {13, 40, 9}, {3, 5, 7}, {10, 32, 1}, {11, 33, 257}, {100, 512, 128}, {100, 128, 512}, {512, 28, 300}, {241, 10, 513}, {7, 1, 0}}...)
 	eachKernel(t, func(k microKernel) {
 		rng := rand.New(rand.NewPCG(1, 2))
 		for _, s := range sizes {

@@ -3,10 +3,49 @@ package kernel
 // goKernel is the pure-Go micro-kernel: a 4×4 tile held in sixteen local
 // accumulators, the fastest shape measured for WebAssembly, which has no
 // SIMD in Go.
+// Tiles of fewer rows use microRows.
 var goKernel = microKernel{
 	name: "go4x4", mr: 4, nr: 4,
-	k: func(kc int, a []float32, lda int, b, c []float32, ldc int) { micro4x4(kc, a, lda, 1, b, c, ldc) },
-	n: func(kc int, a []float32, lda int, b, c []float32, ldc int) { micro4x4(kc, a, 1, lda, b, c, ldc) },
+	k: goKernels(func(h int) microFunc {
+		return func(kc int, a []float32, lda int, b, c []float32, ldc int) { goTile(h, kc, a, lda, 1, b, c, ldc) }
+	}),
+	n: goKernels(func(h int) microFunc {
+		return func(kc int, a []float32, lda int, b, c []float32, ldc int) { goTile(h, kc, a, 1, lda, b, c, ldc) }
+	}),
+}
+
+// goKernels lists make(h) for h = 1..4.
+func goKernels(make func(h int) microFunc) []microFunc {
+	return []microFunc{make(1), make(2), make(3), make(4)}
+}
+
+// goTile computes c[h×4] += a·b for a's element (i, q) at a[q·sq + i·si].
+func goTile(h, kc int, a []float32, sq, si int, b, c []float32, ldc int) {
+	if h == 4 {
+		micro4x4(kc, a, sq, si, b, c, ldc)
+		return
+	}
+	microRows(h, kc, a, sq, si, b, c, ldc)
+}
+
+// microRows computes c[h×4] += a·b for the h < 4 rows of an edge tile.
+func microRows(h, kc int, a []float32, sq, si int, b, c []float32, ldc int) {
+	for i := range h {
+		var c0, c1, c2, c3 float32
+		for q := range kc {
+			ai := a[q*sq+i*si]
+			bb := b[4*q : 4*q+4 : 4*q+4]
+			c0 += ai * bb[0]
+			c1 += ai * bb[1]
+			c2 += ai * bb[2]
+			c3 += ai * bb[3]
+		}
+		r := c[i*ldc : i*ldc+4 : i*ldc+4]
+		r[0] += c0
+		r[1] += c1
+		r[2] += c2
+		r[3] += c3
+	}
 }
 
 // micro4x4 computes c[4×4] += a·b for a's element (i, q) at a[q·sq + i·si].
