@@ -53,12 +53,11 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 	mustLen("LSTMForward x", len(x), T*B*s.Input)
 
 	be.gemm(false, true, T*B, G, s.Input, x, s.Input, data(a.W.Wih), s.Input, 0, res.gates, G)
+	bias := make([]float32, G) // added by the cell, as it activates the gates
 	if s.Bias {
-		bias := make([]float32, G)
 		for j, v := range data(a.W.Bih) {
 			bias[j] = v + data(a.W.Bhh)[j]
 		}
-		parallelFor(T*B, 256, func(lo, hi int) { addRows(res.gates[lo*G:hi*G], bias, hi-lo) })
 	}
 	whh := packed(true, O, G, data(a.W.Whh), O)
 	defer packs.Put(whh)
@@ -84,7 +83,7 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 			kernel.GemmPacked(false, n, hPrev, O, whh, 1, gt, G)
 			for b := range n {
 				if active(a.Lengths, t, lo+b) {
-					kernel.CellForward(gt[b*G:(b+1)*G], cPrev[b*H:(b+1)*H], ct[b*H:(b+1)*H], mt[b*H:(b+1)*H])
+					kernel.CellForward(gt[b*G:(b+1)*G], bias, cPrev[b*H:(b+1)*H], ct[b*H:(b+1)*H], mt[b*H:(b+1)*H])
 				}
 			}
 			if s.Proj > 0 {

@@ -46,25 +46,28 @@ func Tanh(x float32) float32 {
 // h the number of units, in vector registers; the slices are checked by
 // the callers.
 var (
-	cellForwardVec  func(n int, gates, cPrev, c, m []float32, h int)
+	cellForwardVec  func(n int, gates, bias, cPrev, c, m []float32, h int)
 	cellBackwardVec func(n int, gates, c, cPrev, dm, dc []float32, h int)
 )
 
 // CellForward runs the LSTM cell's pointwise step for one sequence: gates
-// holds the 4H pre-activations i, f, g, o, which it replaces with their
-// activations; it writes c = f·cPrev + i·g and m = o·tanh(c).
-func CellForward(gates, cPrev, c, m []float32) {
+// holds the 4H pre-activations i, f, g, o less the bias (4H values, the
+// sum of both bias vectors), which it replaces with their activations; it
+// writes c = f·cPrev + i·g and m = o·tanh(c).
+func CellForward(gates, bias, cPrev, c, m []float32) {
 	h := len(c)
-	gates = gates[:4*h]
+	gates, bias = gates[:4*h], bias[:4*h]
 	cPrev, m = cPrev[:h], m[:h]
 	from := 0
 	if cellForwardVec != nil && h >= 16 {
 		from = h &^ 15
-		cellForwardVec(from, gates, cPrev, c, m, h)
+		cellForwardVec(from, gates, bias, cPrev, c, m, h)
 	}
 	gi, gf, gg, gO := gates[:h], gates[h:2*h], gates[2*h:3*h], gates[3*h:]
+	bi, bf, bg, bo := bias[:h], bias[h:2*h], bias[2*h:3*h], bias[3*h:]
 	for j := from; j < h; j++ {
-		i, f, g, o := Sigmoid(gi[j]), Sigmoid(gf[j]), Tanh(gg[j]), Sigmoid(gO[j])
+		i, f := Sigmoid(gi[j]+bi[j]), Sigmoid(gf[j]+bf[j])
+		g, o := Tanh(gg[j]+bg[j]), Sigmoid(gO[j]+bo[j])
 		gi[j], gf[j], gg[j], gO[j] = i, f, g, o
 		cj := f*cPrev[j] + i*g
 		c[j] = cj

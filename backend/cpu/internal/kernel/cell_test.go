@@ -34,7 +34,7 @@ func TestActivations(t *testing.T) {
 func TestCellVector(t *testing.T) {
 	for _, h := range []int{1, 16, 37, 128} {
 		rng := rand.New(rand.NewPCG(uint64(h), 3))
-		gates, cPrev := randSlice(rng, 4*h), randSlice(rng, h)
+		gates, bias, cPrev := randSlice(rng, 4*h), randSlice(rng, 4*h), randSlice(rng, h)
 		for i := range gates {
 			gates[i] *= 4 // reach the activations' flat tails
 		}
@@ -47,7 +47,7 @@ func TestCellVector(t *testing.T) {
 			defer func() { cellForwardVec, cellBackwardVec = fwd, bwd }()
 			g = append([]float32(nil), gates...)
 			c, m = make([]float32, h), make([]float32, h)
-			CellForward(g, cPrev, c, m)
+			CellForward(g, bias, cPrev, c, m)
 			gb = append([]float32(nil), g...)
 			dcOut = append([]float32(nil), dc...)
 			CellBackward(gb, c, cPrev, dm, dcOut)
@@ -65,7 +65,8 @@ func TestCellVector(t *testing.T) {
 		// The scalar path against float64.
 		for j := range h {
 			sig := func(x float32) float64 { return 1 / (1 + math.Exp(-float64(x))) }
-			i, f, g, o := sig(gates[j]), sig(gates[h+j]), math.Tanh(float64(gates[2*h+j])), sig(gates[3*h+j])
+			i, f := sig(gates[j]+bias[j]), sig(gates[h+j]+bias[h+j])
+			g, o := math.Tanh(float64(gates[2*h+j]+bias[2*h+j])), sig(gates[3*h+j]+bias[3*h+j])
 			c := f*float64(cPrev[j]) + i*g
 			if math.Abs(float64(sc[j])-c) > 1e-6 || math.Abs(float64(sm[j])-o*math.Tanh(c)) > 1e-6 {
 				t.Fatalf("h %d: unit %d: c %v m %v, want %v %v", h, j, sc[j], sm[j], c, o*math.Tanh(c))

@@ -188,14 +188,15 @@ class Cell:
 def cell_forward():
     k = Cell()
     e = k.emit
-    out = ["// func cellForwardAVX512(n int, gates, cPrev, c, m []float32, h int)",
-           "TEXT ·cellForwardAVX512(SB), NOSPLIT, $0-112"]
+    out = ["// func cellForwardAVX512(n int, gates, bias, cPrev, c, m []float32, h int)",
+           "TEXT ·cellForwardAVX512(SB), NOSPLIT, $0-136"]
     e("MOVQ n+0(FP), CX")
     e("MOVQ gates_base+8(FP), SI")
-    e("MOVQ cPrev_base+32(FP), R8")
-    e("MOVQ c_base+56(FP), R9")
-    e("MOVQ m_base+80(FP), R10")
-    e("MOVQ h+104(FP), BX")
+    e("MOVQ bias_base+32(FP), R11")
+    e("MOVQ cPrev_base+56(FP), R8")
+    e("MOVQ c_base+80(FP), R9")
+    e("MOVQ m_base+104(FP), R10")
+    e("MOVQ h+128(FP), BX")
     e("SHLQ $2, BX")  # one gate block in bytes
     e("LEAQ (BX)(BX*2), DX")  # three
     e("XORQ AX, AX")  # byte offset of the unit
@@ -208,6 +209,10 @@ def cell_forward():
     e("VMOVUPS (SI)(BX*1), Z2")  # f
     e("VMOVUPS (SI)(BX*2), Z3")  # g
     e("VMOVUPS (SI)(DX*1), Z4")  # o
+    e("VADDPS (R11), Z1, Z1")
+    e("VADDPS (R11)(BX*1), Z2, Z2")
+    e("VADDPS (R11)(BX*2), Z3, Z3")
+    e("VADDPS (R11)(DX*1), Z4, Z4")
     k.sigmoid("Z1")
     k.sigmoid("Z2")
     k.tanh("Z3")
@@ -222,6 +227,7 @@ def cell_forward():
     k.tanh("Z5")
     e("VMULPS Z5, Z4, Z5")
     e("VMOVUPS Z5, (R10)(AX*1)")
+    e("ADDQ $64, R11")
     e("ADDQ $64, SI")
     e("ADDQ $64, AX")
     e("DECQ CX")

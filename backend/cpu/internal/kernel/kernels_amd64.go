@@ -49,7 +49,7 @@ func kernels() []microKernel {
 }
 
 //go:noescape
-func cellForwardAVX512(n int, gates, cPrev, c, m []float32, h int)
+func cellForwardAVX512(n int, gates, bias, cPrev, c, m []float32, h int)
 
 //go:noescape
 func cellBackwardAVX512(n int, gates, c, cPrev, dm, dc []float32, h int)

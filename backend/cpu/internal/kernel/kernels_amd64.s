@@ -3192,14 +3192,15 @@ DATA ·cellConsts+48(SB)/4, $0x3c088889 // c5
 DATA ·cellConsts+52(SB)/4, $0x3ab60b61 // c6
 GLOBL ·cellConsts(SB), RODATA|NOPTR, $56
 
-// func cellForwardAVX512(n int, gates, cPrev, c, m []float32, h int)
-TEXT ·cellForwardAVX512(SB), NOSPLIT, $0-112
+// func cellForwardAVX512(n int, gates, bias, cPrev, c, m []float32, h int)
+TEXT ·cellForwardAVX512(SB), NOSPLIT, $0-136
 	MOVQ n+0(FP), CX
 	MOVQ gates_base+8(FP), SI
-	MOVQ cPrev_base+32(FP), R8
-	MOVQ c_base+56(FP), R9
-	MOVQ m_base+80(FP), R10
-	MOVQ h+104(FP), BX
+	MOVQ bias_base+32(FP), R11
+	MOVQ cPrev_base+56(FP), R8
+	MOVQ c_base+80(FP), R9
+	MOVQ m_base+104(FP), R10
+	MOVQ h+128(FP), BX
 	SHLQ $2, BX
 	LEAQ (BX)(BX*2), DX
 	XORQ AX, AX
@@ -3210,6 +3211,10 @@ cellfwd_loop:
 	VMOVUPS (SI)(BX*1), Z2
 	VMOVUPS (SI)(BX*2), Z3
 	VMOVUPS (SI)(DX*1), Z4
+	VADDPS (R11), Z1, Z1
+	VADDPS (R11)(BX*1), Z2, Z2
+	VADDPS (R11)(BX*2), Z3, Z3
+	VADDPS (R11)(DX*1), Z4, Z4
 	VXORPS Z22, Z22, Z22
 	VSUBPS Z1, Z22, Z1
 	VMINPS.BCST ·cellConsts+20(SB), Z1, Z1
@@ -3320,6 +3325,7 @@ cellfwd_loop:
 	VSUBPS Z5, Z22, Z5
 	VMULPS Z5, Z4, Z5
 	VMOVUPS Z5, (R10)(AX*1)
+	ADDQ $64, R11
 	ADDQ $64, SI
 	ADDQ $64, AX
 	DECQ CX
