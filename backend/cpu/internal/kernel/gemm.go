@@ -219,3 +219,34 @@ type microKernel struct {
 
 // micro is the micro-kernel in use, the fastest this CPU runs.
 var micro = kernels()[0]
+
+// Kernels names the micro-kernels this CPU can run, fastest (the one in
+// use) first.
+func Kernels() []string {
+	var names []string
+	for _, k := range kernels() {
+		names = append(names, k.name)
+	}
+	return names
+}
+
+// Use makes the named micro-kernel (one of Kernels) the one in use, and the
+// vector cell kernels too only when it is the fastest, and returns a
+// function that restores the previous choice. It is for tests and
+// benchmarks that compare kernels; it is not safe to call while products
+// run.
+func Use(name string) (restore func(), err error) {
+	ks := kernels()
+	for i, k := range ks {
+		if k.name != name {
+			continue
+		}
+		saved, fwd, bwd := micro, cellForwardVec, cellBackwardVec
+		micro = k
+		if i > 0 {
+			cellForwardVec, cellBackwardVec = nil, nil
+		}
+		return func() { micro, cellForwardVec, cellBackwardVec = saved, fwd, bwd }, nil
+	}
+	return nil, fmt.Errorf("kernel: no micro-kernel %q on this CPU (have %v)", name, Kernels())
+}
