@@ -5,6 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // eachKernel runs f with every micro-kernel this CPU can run in use.
@@ -107,4 +110,38 @@ func BenchmarkGemm(b *testing.B) {
 			})
 		}
 	})
+}
+
+// BenchmarkGemmSeed compares Gemm with the kernel in use against gonum's
+// blas32.Gemm (what the CPU backend used before it had kernels) on the
+// seed model's products. Under WebAssembly, where Go has no SIMD, this is
+// the comparison of the pure-Go kernel with gonum's pure-Go loops.
+func BenchmarkGemmSeed(b *testing.B) {
+	shapes := []struct {
+		name    string
+		m, n, k int
+	}{
+		{"recurrent_100x512x128", 100, 512, 128},
+		{"input_proj_2800x512x28", 2800, 512, 28},
+	}
+	for _, s := range shapes {
+		rng := rand.New(rand.NewPCG(1, 2))
+		a, bm, c := randSlice(rng, s.m*s.k), randSlice(rng, s.n*s.k), make([]float32, s.m*s.n)
+		flops := 2 * float64(s.m*s.n*s.k)
+		b.Run("ours/"+micro.name+"/"+s.name, func(b *testing.B) {
+			for b.Loop() {
+				Gemm(false, true, s.m, s.n, s.k, a, s.k, bm, s.k, 0, c, s.n)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run("gonum/"+s.name, func(b *testing.B) {
+			ga := blas32.General{Rows: s.m, Cols: s.k, Stride: s.k, Data: a}
+			gb := blas32.General{Rows: s.n, Cols: s.k, Stride: s.k, Data: bm}
+			gc := blas32.General{Rows: s.m, Cols: s.n, Stride: s.n, Data: c}
+			for b.Loop() {
+				blas32.Gemm(blas.NoTrans, blas.Trans, 1, ga, gb, 0, gc)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
 }
