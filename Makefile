@@ -6,7 +6,7 @@ GO      ?= go
 PYTHON  ?= /usr/bin/python3
 WASMEXEC = $(shell $(GO) env GOROOT)/lib/wasm
 # Packages whose tests also run as WebAssembly in Node.
-WASMPKGS = ./lstm/ ./backend/... ./safetensors/
+WASMPKGS = ./lstm/ ./backend/... ./safetensors/ ./mnist/
 # Thread counts that make bench compares at.
 THREADS ?= 1 2
 ROUNDS  ?= 3
@@ -54,6 +54,7 @@ fuzz:
 	$(GO) test ./safetensors/ -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./lstm/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./lstm/ -run '^$$' -fuzz '^FuzzDecodeConfig$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./mnist/ -run '^$$' -fuzz FuzzReadIDX -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin
