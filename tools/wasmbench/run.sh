@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds wasmbench for js/wasm and runs it natively, in Node and in headless
+# Chromium (Debian's /usr/bin/chromium), printing each one's result lines.
+# Usage: tools/wasmbench/run.sh   (from anywhere; needs Go, Node, Chromium)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+dir=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$dir"' EXIT
+wasm="$(go env GOROOT)/lib/wasm"
+cd "$here"
+GOOS=js GOARCH=wasm go build -o "$dir/wasmbench.wasm" .
+cp "$wasm/wasm_exec.js" index.html "$dir/"
+
+echo "== native"
+go run . | grep '^wasmbench:'
+echo "== node $(node --version)"
+PATH="$wasm:$PATH" GOOS=js GOARCH=wasm go run . | grep '^wasmbench:'
+
+chrome=${CHROMIUM:-/usr/bin/chromium}
+echo "== $($chrome --version)"
+port=$((20000 + RANDOM % 20000))
+(cd "$dir" && python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
+sleep 1
+# Chromium prints console messages to stderr with --enable-logging=stderr;
+# stop it once the benchmark says it is done (or after 10 minutes).
+"$chrome" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+  --disable-background-networking --disable-component-update --disable-sync --no-first-run \
+  --user-data-dir="$dir/profile" --enable-logging=stderr --v=0 \
+  "http://127.0.0.1:$port/index.html" >"$dir/chromium.log" 2>&1 &
+chromium_pid=$!
+for _ in $(seq 600); do
+  grep -q 'wasmbench: done\|wasmbench: error' "$dir/chromium.log" && break
+  sleep 1
+done
+kill "$chromium_pid" 2>/dev/null || true
+grep -o 'wasmbench:[^"]*' "$dir/chromium.log"
