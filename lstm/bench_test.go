@@ -31,6 +31,7 @@ func BenchmarkTrainStepSeed(b *testing.B) {
 	}
 	opt := NewAdam(c.Params(), DefaultAdam())
 	x, labels := seedBatch(batch)
+	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := c.TrainStep(x, labels, opt, 0); err != nil {
@@ -49,6 +50,7 @@ func BenchmarkInferSeed(b *testing.B) {
 		b.Fatal(err)
 	}
 	x, _ := seedBatch(1)
+	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := c.Logits(x); err != nil {

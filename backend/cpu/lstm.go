@@ -1,8 +1,6 @@
 package cpu
 
 import (
-	"sync"
-
 	"github.com/lstm-digits/lstm-digits/backend"
 	"github.com/lstm-digits/lstm-digits/backend/cpu/internal/kernel"
 )
@@ -19,13 +17,10 @@ import (
 //     the products over all steps (input projection, weight gradients) are
 //     split by rows of their result.
 
-// packs recycles packed weights between calls.
-var packs = sync.Pool{New: func() any { return new(kernel.PackedB) }}
-
-// packed returns op(w), k×n, packed for kernel.GemmPacked; give it back to
-// packs when done.
+// packed returns op(w), k×n, packed for kernel.GemmPacked; Release it
+// when done.
 func packed(trans bool, k, n int, w []float32, ldw int) *kernel.PackedB {
-	p := packs.Get().(*kernel.PackedB)
+	p := new(kernel.PackedB)
 	kernel.PackB(p, trans, k, n, w, ldw)
 	return p
 }
@@ -53,20 +48,23 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 	mustLen("LSTMForward x", len(x), T*B*s.Input)
 
 	be.gemm(false, true, T*B, G, s.Input, x, s.Input, data(a.W.Wih), s.Input, 0, res.gates, G)
-	bias := make([]float32, G) // added by the cell, as it activates the gates
+	biasp := kernel.Borrow(G) // added by the cell, as it activates the gates
+	defer kernel.Return(biasp)
+	bias := *biasp
 	if s.Bias {
 		for j, v := range data(a.W.Bih) {
 			bias[j] = v + data(a.W.Bhh)[j]
 		}
 	}
 	whh := packed(true, O, G, data(a.W.Whh), O)
-	defer packs.Put(whh)
+	defer whh.Release()
 	var whr *kernel.PackedB
 	if s.Proj > 0 {
 		whr = packed(true, H, O, data(a.W.Whr), H)
-		defer packs.Put(whr)
+		defer whr.Release()
 	}
-	h0, c0 := initialState(a.H0, B*O), initialState(a.C0, B*H)
+	h0, c0, zeros := fastInitialState(a.H0, a.C0, B*O, B*H)
+	defer kernel.Return(zeros...)
 
 	parallelFor(B, batchGrain, func(lo, hi int) {
 		n := hi - lo
@@ -110,6 +108,22 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 	})
 }
 
+// fastInitialState returns the initial state's values, borrowed zeros
+// where it is nil, and what was borrowed.
+func fastInitialState(h0, c0 backend.Buffer, nh, nc int) (h, c []float32, borrowed []*[]float32) {
+	get := func(b backend.Buffer, n int) []float32 {
+		if b != nil {
+			d := data(b)
+			mustLen("initial state", len(d), n)
+			return d
+		}
+		p := kernel.Borrow(n)
+		borrowed = append(borrowed, p)
+		return *p
+	}
+	return get(h0, nh), get(c0, nc), borrowed
+}
+
 // LSTMBackward runs the backward pass through time.
 func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 	if be.reference {
@@ -122,30 +136,34 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 	mustLen("LSTMBackward reserve", len(r), be.ReserveLen(s))
 	res := splitReserve(s, r)
 	dy := data(a.DY)
-	h0, c0 := initialState(a.H0, B*O), initialState(a.C0, B*H)
+	h0, c0, zeros := fastInitialState(a.H0, a.C0, B*O, B*H)
+	defer kernel.Return(zeros...)
 	whh := packed(false, G, O, data(a.W.Whh), O)
-	defer packs.Put(whh)
+	defer whh.Release()
 	var whr *kernel.PackedB
 	var dhAll []float32 // with a projection, every step's dh, for dW_hr
 	if s.Proj > 0 {
 		whr = packed(false, O, H, data(a.W.Whr), H)
-		defer packs.Put(whr)
-		dhAll = make([]float32, T*B*O)
+		defer whr.Release()
+		p := kernel.Borrow(T * B * O)
+		defer kernel.Return(p)
+		dhAll = *p
 	}
 
 	parallelFor(B, batchGrain, func(lo, hi int) {
 		n := hi - lo
-		dhNext, dcNext := make([]float32, n*O), make([]float32, n*H)
+		bufs := []*[]float32{kernel.Borrow(n * O), kernel.Borrow(n * H), kernel.Borrow(n * O), kernel.Borrow(n * O), kernel.Borrow(n * H)}
+		defer kernel.Return(bufs...)
+		dhNext, dcNext, dh, dhRec := *bufs[0], *bufs[1], *bufs[2], *bufs[3]
 		if a.DHN != nil {
 			copy(dhNext, data(a.DHN)[lo*O:hi*O])
 		}
 		if a.DCN != nil {
 			copy(dcNext, data(a.DCN)[lo*H:hi*H])
 		}
-		dh, dhRec := make([]float32, n*O), make([]float32, n*O)
 		dm := dh
 		if s.Proj > 0 {
-			dm = make([]float32, n*H)
+			dm = *bufs[4]
 		}
 		for k := T - 1; k >= 0; k-- {
 			t := timeAt(s, k)

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/lstm-digits/lstm-digits/backend"
+	"github.com/lstm-digits/lstm-digits/backend/cpu/internal/kernel"
 )
 
 // The reserve of a layer holds, time-major, for every step t and sequence b:
@@ -256,7 +257,9 @@ func (be *Backend) weightGrads(a *backend.LSTMBackwardArgs, dA, h, h0 []float32)
 	}
 	if s.Bias {
 		// Both biases get the same gradient, the sum of dA over all rows.
-		db := make([]float32, G)
+		dbp := kernel.Borrow(G)
+		defer kernel.Return(dbp)
+		db := *dbp
 		sumRows(db, dA, T*B)
 		for j, v := range db {
 			data(a.DW.Bih)[j] += v

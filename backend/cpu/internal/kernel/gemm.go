@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"fmt"
+	"math/bits"
 	"sync"
 )
 
@@ -51,21 +52,28 @@ const mcBlock = 240
 type PackedB struct {
 	k, n int
 	data []float32
+	mem  *[]float32 // borrowed
+}
+
+// Release gives the packed matrix's memory back; p may then be packed again.
+func (p *PackedB) Release() {
+	if p.mem != nil {
+		Return(p.mem)
+		p.mem, p.data = nil, nil
+	}
 }
 
 // panelLen is the length of one block's panel of depth kc.
 func panelLen(kc int) int { return kc * micro.nr }
 
-// PackB packs op(b), k×n, into p, reusing p's memory when it is large
-// enough.
+// PackB packs op(b), k×n, into p, its memory borrowed (see Borrow) until
+// p.Release.
 func PackB(p *PackedB, transB bool, k, n int, b []float32, ldb int) {
 	nr := micro.nr
 	panels := (n + nr - 1) / nr
-	size := panels * nr * k
-	if cap(p.data) < size {
-		p.data = make([]float32, size)
-	}
-	p.k, p.n, p.data = k, n, p.data[:size]
+	p.Release()
+	p.mem = Borrow(panels * nr * k)
+	p.k, p.n, p.data = k, n, *p.mem
 	off := 0
 	for k0 := 0; k0 < k; k0 += kcBlock {
 		kc := min(kcBlock, k-k0)
@@ -93,16 +101,30 @@ func PackB(p *PackedB, transB bool, k, n int, b []float32, ldb int) {
 	}
 }
 
-var scratch = sync.Pool{New: func() any { return new([]float32) }}
+// pools recycle float32 slices by size class: pools[c] holds slices of
+// capacity 2^c, so a slice taken is always large enough.
+var pools [40]sync.Pool
 
-// getScratch returns a pooled slice of at least n values.
-func getScratch(n int) *[]float32 {
-	s := scratch.Get().(*[]float32)
-	if cap(*s) < n {
-		*s = make([]float32, n)
+// Borrow returns a zeroed slice of n values from a pool; Return gives it
+// back. Kernels and their callers borrow their temporaries, so that a
+// training loop allocates nothing once it runs.
+func Borrow(n int) *[]float32 {
+	c := bits.Len(uint(max(n, 1) - 1))
+	p, _ := pools[c].Get().(*[]float32)
+	if p == nil {
+		s := make([]float32, 1<<c)
+		p = &s
 	}
-	*s = (*s)[:n]
-	return s
+	*p = (*p)[:n]
+	clear(*p)
+	return p
+}
+
+// Return gives slices from Borrow back to their pools.
+func Return(ps ...*[]float32) {
+	for _, p := range ps {
+		pools[bits.Len(uint(cap(*p)-1))].Put(p)
+	}
 }
 
 // Gemm computes c = op(a)·op(b) + beta·c like GemmRef, with
@@ -114,11 +136,9 @@ func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, l
 		return
 	}
 	var p PackedB
-	s := getScratch((n+micro.nr-1)/micro.nr*micro.nr*k + 1)
-	p.data = (*s)[:0]
 	PackB(&p, transB, k, n, b, ldb)
 	GemmPacked(transA, m, a, lda, &p, beta, c, ldc)
-	scratch.Put(s)
+	p.Release()
 }
 
 // GemmPacked computes c = op(a)·b + beta·c for op(a) m×k and b packed by
@@ -140,7 +160,7 @@ func GemmPacked(transA bool, m int, a []float32, lda int, b *PackedB, beta float
 		return
 	}
 	mr, nr := micro.mr, micro.nr
-	s := getScratch(mr * nr)
+	s := Borrow(mr * nr)
 	tile := *s
 	off := 0
 	for k0 := 0; k0 < k; k0 += kcBlock {
@@ -172,7 +192,7 @@ func GemmPacked(transA bool, m int, a []float32, lda int, b *PackedB, beta float
 		}
 		off += (n + nr - 1) / nr * panelLen(kc)
 	}
-	scratch.Put(s)
+	Return(s)
 }
 
 // addTile adds the first h rows and w columns of the mr×nr tile to c.
