@@ -27,7 +27,7 @@ test: lint test-native test-wasm
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	GOOS=js GOARCH=wasm $(GO) vet $(WASMPKGS)
+	GOOS=js GOARCH=wasm $(GO) vet $(WASMPKGS) ./tools/wasmbench/
 	CGO_ENABLED=0 $(GO) build ./...
 
 test-native:

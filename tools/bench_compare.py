@@ -35,6 +35,7 @@ def main():
     for threads in sorted({t for _, t in runs}):
         for key, label, higher_better in (
             ("train_samples_per_sec", "train samples/s", True),
+            ("train_gflops", "train GFLOP/s", True),
             ("infer_ms", "inference ms/digit", False),
         ):
             ours, ours_s = fig("lstm-digits", threads, key)
