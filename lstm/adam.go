@@ -4,11 +4,11 @@ import "github.com/lstm-digits/lstm-digits/backend"
 
 // AdamConfig holds Adam's hyperparameters, as torch.optim.Adam names them.
 type AdamConfig struct {
-	LR          float32 // learning rate
-	Beta1       float32 // decay of the first-moment average
-	Beta2       float32 // decay of the second-moment average
-	Eps         float32 // added to the denominator
-	WeightDecay float32 // L2 penalty added to the gradient
+	LR          float32 `json:"lr"`           // learning rate
+	Beta1       float32 `json:"beta1"`        // decay of the first-moment average
+	Beta2       float32 `json:"beta2"`        // decay of the second-moment average
+	Eps         float32 `json:"eps"`          // added to the denominator
+	WeightDecay float32 `json:"weight_decay"` // L2 penalty added to the gradient
 }
 
 // DefaultAdam returns PyTorch's defaults: lr 1e-3, betas (0.9, 0.999),
@@ -41,4 +41,19 @@ func (a *Adam) Step() {
 	a.params.be.Adam(a.params.Value, a.params.Grad, a.m, a.v, backend.AdamArgs{
 		LR: c.LR, Beta1: c.Beta1, Beta2: c.Beta2, Eps: c.Eps, WeightDecay: c.WeightDecay, Step: a.step,
 	})
+}
+
+// state returns copies of the moment estimates.
+func (a *Adam) state() (m, v []float32) {
+	m, v = make([]float32, a.m.Len()), make([]float32, a.v.Len())
+	a.params.be.Download(m, a.m)
+	a.params.be.Download(v, a.v)
+	return m, v
+}
+
+// setState restores the step count and moment estimates.
+func (a *Adam) setState(step int, m, v []float32) {
+	a.step = step
+	a.params.be.Upload(a.m, m)
+	a.params.be.Upload(a.v, v)
 }

@@ -3,6 +3,7 @@ package lstm
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/lstm-digits/lstm-digits/backend"
@@ -167,12 +168,13 @@ func (c *Classifier) backprop(x Tensor, labels []int, wantDX bool) (loss float32
 type StepResult struct {
 	Loss     float32 // mean cross-entropy of the batch, before the update
 	Correct  int     // samples whose largest logit was their label
-	GradNorm float32 // global L2 norm of the gradient before clipping; 0 when not clipping
+	GradNorm float32 // global L2 norm of the gradient, before clipping
 }
 
 // TrainStep does one step of training on a batch: zero the gradients,
 // forward and backward in training mode, clip the gradient norm to clip
-// (none when clip ≤ 0), and let opt update the parameters.
+// (none when clip ≤ 0), and let opt update the parameters. A loss or
+// gradient that is not finite returns ErrNotFinite before the update.
 func (c *Classifier) TrainStep(x Tensor, labels []int, opt *Adam, clip float32) (StepResult, error) {
 	train := c.LSTM.train
 	c.LSTM.train = true
@@ -182,9 +184,12 @@ func (c *Classifier) TrainStep(x Tensor, labels []int, opt *Adam, clip float32) 
 	if err != nil {
 		return StepResult{}, err
 	}
-	r := StepResult{Loss: loss}
+	r := StepResult{Loss: loss, GradNorm: c.params.GradNorm()}
+	if !finite(float64(loss)) || !finite(float64(r.GradNorm)) {
+		return r, ErrNotFinite
+	}
 	if clip > 0 {
-		r.GradNorm = c.params.ClipGradNorm(clip)
+		c.params.scaleGrad(clip, r.GradNorm)
 	}
 	opt.Step()
 	scores := make([]float32, logits.Len())
@@ -196,6 +201,8 @@ func (c *Classifier) TrainStep(x Tensor, labels []int, opt *Adam, clip float32) 
 	}
 	return r, nil
 }
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // Argmax returns the index of the largest value of v (the first on ties).
 func Argmax(v []float32) int {

@@ -99,6 +99,11 @@ func Decode(be backend.Backend, data []byte) (*Classifier, map[string]string, er
 	if err != nil {
 		return nil, nil, fmt.Errorf("model file: %w", err)
 	}
+	return decodeFile(be, f)
+}
+
+// decodeFile is Decode of a parsed file.
+func decodeFile(be backend.Backend, f *safetensors.File) (*Classifier, map[string]string, error) {
 	mc, err := fileConfig(f)
 	if err != nil {
 		return nil, nil, fmt.Errorf("model file: %w", err)

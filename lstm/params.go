@@ -132,13 +132,24 @@ func (p *Params) Init(rng *rand.Rand) {
 // ZeroGrad sets every gradient to zero.
 func (p *Params) ZeroGrad() { p.be.Zero(p.Grad) }
 
+// GradNorm returns the global L2 norm of the gradients.
+func (p *Params) GradNorm() float32 {
+	return float32(math.Sqrt(float64(p.be.SumSquares(p.Grad))))
+}
+
 // ClipGradNorm scales the gradients so that their global L2 norm is at most
 // maxNorm, like torch.nn.utils.clip_grad_norm_, and returns the norm before
 // clipping.
 func (p *Params) ClipGradNorm(maxNorm float32) float32 {
-	norm := float32(math.Sqrt(float64(p.be.SumSquares(p.Grad))))
+	norm := p.GradNorm()
+	p.scaleGrad(maxNorm, norm)
+	return norm
+}
+
+// scaleGrad scales gradients of the given norm down to maxNorm, as
+// clip_grad_norm_ does (with its 1e-6 guard), when they exceed it.
+func (p *Params) scaleGrad(maxNorm, norm float32) {
 	if coef := maxNorm / (norm + 1e-6); coef < 1 {
 		p.be.Scale(p.Grad, coef)
 	}
-	return norm
 }

@@ -166,6 +166,12 @@ func (b *Batches) unshuffle() {
 // Len returns the number of batches in an epoch: s.Len()/size rounded up.
 func (b *Batches) Len() int { return (b.set.Len() + b.size - 1) / b.size }
 
+// Size is the number of images in a full batch.
+func (b *Batches) Size() int { return b.size }
+
+// Steps is the number of time steps of a sequence: an image's Rows.
+func (b *Batches) Steps() int { return Rows }
+
 // Batch fills x [n, 28, 28] with pixels/255 and y [n] with the labels of
 // batch k of the current order, 0 ≤ k < b.Len(), and returns n: the batch
 // size, or fewer for the last batch. x must hold at least n·Pixels values

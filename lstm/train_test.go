@@ -1,0 +1,184 @@
+package lstm
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/lstm-digits/lstm-digits/backend/cpu"
+)
+
+// toyBatches is a Batcher over a fixed random data set of n sequences of
+// T steps of F features: faint noise, and a bright feature at the first
+// step whose index is the label, for the LSTM to remember to the end.
+type toyBatches struct {
+	x        []float32
+	y        []int
+	size, T  int
+	F, order int
+	perm     []int
+}
+
+func newToyBatches(n, size, T, F int, seed uint64) *toyBatches {
+	rng := rand.New(rand.NewPCG(seed, 9))
+	b := &toyBatches{x: make([]float32, n*T*F), y: make([]int, n), size: size, T: T, F: F, perm: make([]int, n)}
+	for i := range n {
+		for j := range T * F {
+			b.x[i*T*F+j] = 0.2 * rng.Float32()
+		}
+		b.y[i] = rng.IntN(F)
+		b.x[i*T*F+b.y[i]] += 1
+		b.perm[i] = i
+	}
+	return b
+}
+
+func (b *toyBatches) Len() int   { return (len(b.y) + b.size - 1) / b.size }
+func (b *toyBatches) Size() int  { return b.size }
+func (b *toyBatches) Steps() int { return b.T }
+func (b *toyBatches) Shuffle(epoch int) {
+	for i := range b.perm {
+		b.perm[i] = i
+	}
+	rand.New(rand.NewPCG(uint64(epoch), 1)).Shuffle(len(b.perm), func(i, j int) { b.perm[i], b.perm[j] = b.perm[j], b.perm[i] })
+}
+func (b *toyBatches) Batch(k int, x []float32, y []int) (int, error) {
+	lo, hi := k*b.size, min((k+1)*b.size, len(b.y))
+	w := b.T * b.F
+	for i, idx := range b.perm[lo:hi] {
+		copy(x[i*w:(i+1)*w], b.x[idx*w:(idx+1)*w])
+		y[i] = b.y[idx]
+	}
+	return hi - lo, nil
+}
+
+func toyTrainer(t *testing.T) *Trainer {
+	t.Helper()
+	cfg := Config{InputSize: 4, HiddenSize: 12, NumLayers: 2, Bias: true, BatchFirst: true, Dropout: 0.1}
+	c, err := NewClassifier(cpu.New(), cfg, 4, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTrainer(c, TrainConfig{Epochs: 3, Batch: 16, Adam: DefaultAdam(), Clip: 5, Schedule: "cosine", Seed: 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Opt.Config.LR = 1e-2
+	tr.Config.Adam.LR = 1e-2
+	return tr
+}
+
+// TestTrainerLearns checks that a run lowers the loss and raises the test
+// accuracy on the toy task, and reports every step and epoch.
+func TestTrainerLearns(t *testing.T) {
+	tr := toyTrainer(t)
+	tr.Config.Epochs = 10
+	train, test := newToyBatches(400, 16, 6, 4, 1), newToyBatches(100, 50, 6, 4, 2)
+	before, err := tr.C.Evaluate(context.Background(), test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps int
+	var epochs []EpochReport
+	err = tr.Run(context.Background(), train, test, func(StepReport) { steps++ }, func(r EpochReport) error {
+		epochs = append(epochs, r)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if steps != 10*train.Len() || len(epochs) != 10 {
+		t.Fatalf("%d steps and %d epochs reported, want %d and 10", steps, len(epochs), 10*train.Len())
+	}
+	last := epochs[9]
+	t.Logf("test accuracy %.2f → %.2f, loss %.3f → %.3f", before.Accuracy, last.Test.Accuracy, before.Loss, last.Test.Loss)
+	if !(last.Test.Loss < before.Loss/2 && last.Test.Accuracy > 0.9 && last.Loss < epochs[0].Loss) {
+		t.Fatalf("training did not learn: test loss %.3f → %.3f, accuracy %.2f → %.2f", before.Loss, last.Test.Loss, before.Accuracy, last.Test.Accuracy)
+	}
+}
+
+// TestTrainerResume interrupts a run mid-epoch, saves and reloads a
+// checkpoint, finishes the run, and checks that the parameters are those
+// of an uninterrupted run, bit for bit.
+func TestTrainerResume(t *testing.T) {
+	train := newToyBatches(200, 16, 6, 4, 1)
+	whole := toyTrainer(t)
+	if err := whole.Run(context.Background(), train, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	part := toyTrainer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	stopAt := train.Len() + 5 // in the second epoch
+	err := part.Run(ctx, train, nil, func(r StepReport) {
+		if r.Step == stopAt {
+			cancel()
+		}
+	}, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run returned %v, want context.Canceled", err)
+	}
+	if want := (Position{Epoch: 1, Batch: 6, Step: stopAt + 1}); part.At != want {
+		t.Fatalf("interrupted at %+v, want %+v", part.At, want)
+	}
+	path := filepath.Join(t.TempDir(), "ckpt.safetensors")
+	if err := part.SaveCheckpoint(path, nil); err != nil {
+		t.Fatal(err)
+	}
+	resumed, _, err := LoadCheckpoint(cpu.New(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := resumed.Run(context.Background(), train, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range whole.C.Params().List() {
+		a, _ := whole.C.Params().Get(p.Name)
+		b, _ := resumed.C.Params().Get(p.Name)
+		if !slices.Equal(a, b) {
+			t.Fatalf("parameter %s differs between the uninterrupted and the resumed run", p.Name)
+		}
+	}
+}
+
+// TestTrainStepNotFinite checks that a batch with a NaN stops the step
+// with ErrNotFinite and leaves the parameters as they were.
+func TestTrainStepNotFinite(t *testing.T) {
+	tr := toyTrainer(t)
+	x := NewTensor(2, 3, 4)
+	x.Data[5] = float32(math.NaN())
+	before, _ := tr.C.Params().Get("classifier.weight")
+	if _, err := tr.C.TrainStep(x, []int{0, 1}, tr.Opt, 0); !errors.Is(err, ErrNotFinite) {
+		t.Fatalf("TrainStep on NaN input returned %v, want ErrNotFinite", err)
+	}
+	after, _ := tr.C.Params().Get("classifier.weight")
+	if !slices.Equal(before, after) || tr.Opt.Steps() != 0 {
+		t.Fatal("a non-finite step changed the parameters")
+	}
+}
+
+func TestTrainConfigValidate(t *testing.T) {
+	ok := TrainConfig{Epochs: 1, Adam: DefaultAdam()}
+	for _, tc := range []struct {
+		edit func(*TrainConfig)
+		want bool
+	}{
+		{func(*TrainConfig) {}, true},
+		{func(c *TrainConfig) { c.Epochs = 0 }, false},
+		{func(c *TrainConfig) { c.Adam.LR = 0 }, false},
+		{func(c *TrainConfig) { c.Adam.LR = float32(math.NaN()) }, false},
+		{func(c *TrainConfig) { c.Clip = -1 }, false},
+		{func(c *TrainConfig) { c.Schedule = "linear" }, false},
+		{func(c *TrainConfig) { c.Schedule = "cosine" }, true},
+	} {
+		c := ok
+		tc.edit(&c)
+		if err := c.Validate(); (err == nil) != tc.want {
+			t.Errorf("Validate(%+v) = %v", c, err)
+		}
+	}
+}
