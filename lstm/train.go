@@ -70,8 +70,8 @@ type Position struct {
 
 // StepReport describes a training step just taken.
 type StepReport struct {
-	Position               // the step's position (before it was taken)
-	Steps         int      // steps in the whole run
+	Position                    // the step's position (before it was taken)
+	Steps         int           // steps in the whole run
 	Loss          float32       // mean loss of the batch
 	Accuracy      float64       // fraction of the batch classified right
 	SamplesPerSec float64       // over the epoch so far
