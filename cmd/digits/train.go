@@ -22,6 +22,7 @@ var trainCommand = &command{
 	examples: `  digits train                           # the seed: 2 layers, hidden 128, batch 100, Adam 1e-3, 20 epochs
   digits train --epochs 2 --subset 6000   # a quick run on 6,000 training images
   digits train --resume                  # continue an interrupted run in the same --out folder
+  digits train --resume --epochs 30      # train a finished run for more epochs
   digits train --data ~/mnist --out runs/a --hidden 64 --dropout 0.2 --schedule cosine
 
 Writes into --out: checkpoint.safetensors (after every epoch and on Ctrl-C),
@@ -103,10 +104,6 @@ func runTrain(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	trainSet := data.Train
-	if *subset > 0 && *subset < trainSet.Len() {
-		trainSet = trainSet.Stratified(*subset, tc.Seed)
-	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
@@ -114,10 +111,20 @@ func runTrain(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 
 	var t *lstm.Trainer
 	if *resume {
-		if t, _, err = lstm.LoadCheckpoint(be, ckpt); err != nil {
+		var meta map[string]string
+		if t, meta, err = lstm.LoadCheckpoint(be, ckpt); err != nil {
 			return fmt.Errorf("resume: %w", err)
 		}
-		*batch = t.Config.Batch
+		if err := json.Unmarshal([]byte(meta["train_subset"]), &subset); err != nil {
+			return fmt.Errorf("resume: %s: metadata \"train_subset\": %v", ckpt, err)
+		}
+		// --epochs may extend a finished or interrupted run; every other
+		// hyperparameter is the checkpoint's.
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "epochs" {
+				t.Config.Epochs = tc.Epochs
+			}
+		})
 		fmt.Fprintf(os.Stderr, "Resuming %s at epoch %d, batch %d.\n", ckpt, t.At.Epoch+1, t.At.Batch)
 	} else {
 		tc.Batch = *batch
@@ -132,6 +139,16 @@ func runTrain(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 			return err
 		}
 	}
+	trainSet := data.Train
+	if *subset > 0 && *subset < trainSet.Len() {
+		trainSet = trainSet.Stratified(*subset, t.Config.Seed)
+	}
+	// What a resumed run needs to read the same data.
+	subsetJSON, err := json.Marshal(*subset)
+	if err != nil {
+		return err
+	}
+	ckptMeta := map[string]string{"train_subset": string(subsetJSON)}
 	trainBatches, err := mnist.NewBatches(trainSet, t.Config.Batch, t.Config.Seed)
 	if err != nil {
 		return err
@@ -166,13 +183,13 @@ func runTrain(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		if err := writePlots(*out); err != nil {
 			return err
 		}
-		return t.SaveCheckpoint(ckpt, nil)
+		return t.SaveCheckpoint(ckpt, ckptMeta)
 	}
 	err = t.Run(ctx, trainBatches, testBatches, bar.step, onEpoch)
 	bar.finish()
 	switch {
 	case errors.Is(err, context.Canceled):
-		if serr := t.SaveCheckpoint(ckpt, nil); serr != nil {
+		if serr := t.SaveCheckpoint(ckpt, ckptMeta); serr != nil {
 			return fmt.Errorf("interrupted, and saving the checkpoint failed: %w", serr)
 		}
 		fmt.Fprintf(os.Stderr, "Interrupted: saved %s at epoch %d, batch %d; continue with --resume.\n", ckpt, t.At.Epoch+1, t.At.Batch)
