@@ -10,8 +10,12 @@ WASMPKGS = ./lstm/ ./backend/... ./safetensors/ ./mnist/
 # Thread counts that make bench compares at.
 THREADS ?= 1 2
 ROUNDS  ?= 3
+# The code version recorded in the models digits trains.
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo devel)
+# How the shipped model is trained: the seed's settings (digits train's defaults).
+TRAINFLAGS ?=
 
-.PHONY: run build test test-native test-wasm lint bench fixtures fuzz clean
+.PHONY: run build test test-native test-wasm lint bench train fixtures fuzz clean
 
 ## run: build digits and train the seed model on synthetic digits for a minute
 run: build
@@ -19,7 +23,7 @@ run: build
 
 ## build: build bin/digits
 build:
-	$(GO) build -o bin/digits ./cmd/digits
+	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o bin/digits ./cmd/digits
 
 ## test: every test: lint, native (with the PyTorch round trip), WebAssembly
 test: lint test-native test-wasm
@@ -43,6 +47,11 @@ bench: build
 	  OMP_WAIT_POLICY=PASSIVE $(PYTHON) tools/bench_torch.py --threads $$n --json --seconds 15; \
 	done; done | $(PYTHON) tools/bench_compare.py
 
+## train: train the shipped model on MNIST (a few minutes) and install it as assets/model.safetensors
+train: build
+	./bin/digits train --out run/shipped $(TRAINFLAGS)
+	cp run/shipped/model.safetensors assets/model.safetensors
+
 ## fixtures: regenerate the PyTorch reference files (needs python3-torch)
 fixtures:
 	$(PYTHON) tools/gen_fixtures.py
@@ -57,4 +66,4 @@ fuzz:
 	$(GO) test ./mnist/ -run '^$$' -fuzz FuzzReadIDX -fuzztime $(FUZZTIME)
 
 clean:
-	rm -rf bin
+	rm -rf bin run
