@@ -230,3 +230,55 @@ func TestClipGradNorm(t *testing.T) {
 		t.Fatalf("clipped gradient %v, want [0.6 0 0.8 0]", g)
 	}
 }
+
+// TestTrace checks the step-by-step trace against the whole-sequence
+// forward pass: the last layer's h at every step is the output, each
+// layer's state after the last step is (h_n, c_n), and the last step's
+// probabilities are the softmax of the logits.
+func TestTrace(t *testing.T) {
+	cfg := Config{InputSize: 5, HiddenSize: 16, NumLayers: 2, Bias: true, BatchFirst: true, ProjSize: 7}
+	c, err := NewClassifier(cpu.New(), cfg, 4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := randomTensor(rand.New(rand.NewPCG(1, 5)), 1, 9, 5)
+	tr, err := c.Trace(Tensor{Shape: []int{9, 5}, Data: x.Data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.LSTM.Forward(x, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logits, err := c.Logits(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near := func(what string, got, want []float32) {
+		t.Helper()
+		for i := range want {
+			if math.Abs(float64(got[i]-want[i])) > 1e-5 {
+				t.Fatalf("%s[%d] = %v, want %v", what, i, got[i], want[i])
+			}
+		}
+	}
+	for step := range 9 {
+		near(fmt.Sprint("h of the last layer at step ", step), tr.H[1][step], res.Output.Data[step*7:(step+1)*7])
+	}
+	for k := range 2 {
+		near(fmt.Sprint("h_n of layer ", k), tr.H[k][8], res.Final.H.Data[k*7:(k+1)*7])
+		near(fmt.Sprint("c_n of layer ", k), tr.C[k][8], res.Final.C.Data[k*16:(k+1)*16])
+	}
+	for i, p := range Softmax(logits.Data) {
+		if math.Abs(p-tr.Probs[8][i]) > 1e-6 {
+			t.Fatalf("last step's probabilities %v, want %v", tr.Probs[8], Softmax(logits.Data))
+		}
+	}
+	bi := cfg
+	bi.Bidirectional = true
+	if cb, _ := NewClassifier(cpu.New(), bi, 4, 3); cb != nil {
+		if _, err := cb.Trace(Tensor{Shape: []int{9, 5}, Data: x.Data}); err == nil {
+			t.Fatal("traced a bidirectional LSTM")
+		}
+	}
+}
