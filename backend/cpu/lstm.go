@@ -36,16 +36,7 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 	}
 	s := a.Shape
 	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
-	var r []float32
-	if a.Reserve != nil {
-		r = data(a.Reserve)
-		mustLen("LSTMForward reserve", len(r), be.ReserveLen(s))
-	} else {
-		r = make([]float32, be.ReserveLen(s))
-	}
-	res := splitReserve(s, r)
-	x, y := data(a.X), data(a.Y)
-	mustLen("LSTMForward x", len(x), T*B*s.Input)
+	res, x, y := be.forwardOperands(a)
 
 	be.gemm(false, true, T*B, G, s.Input, x, s.Input, data(a.W.Wih), s.Input, 0, res.gates, G)
 	biasp := kernel.Borrow(G) // added by the cell, as it activates the gates

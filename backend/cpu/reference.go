@@ -37,6 +37,22 @@ func (*Backend) ReserveLen(s backend.LSTMShape) int {
 	return n
 }
 
+// forwardOperands checks LSTMForward's operands and returns the reserve
+// (a temporary one when a.Reserve is nil), x and y.
+func (be *Backend) forwardOperands(a *backend.LSTMForwardArgs) (res reserve, x, y []float32) {
+	s := a.Shape
+	var r []float32
+	if a.Reserve != nil {
+		r = data(a.Reserve)
+		mustLen("LSTMForward reserve", len(r), be.ReserveLen(s))
+	} else {
+		r = make([]float32, be.ReserveLen(s))
+	}
+	x, y = data(a.X), data(a.Y)
+	mustLen("LSTMForward x", len(x), s.T*s.B*s.Input)
+	return splitReserve(s, r), x, y
+}
+
 // timeAt returns the time index of the k-th step a layer processes.
 func timeAt(s backend.LSTMShape, k int) int {
 	if s.Reverse {
@@ -63,16 +79,7 @@ func tanh(x float32) float32 { return float32(math.Tanh(float64(x))) }
 func (be *Backend) referenceForward(a *backend.LSTMForwardArgs) {
 	s := a.Shape
 	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
-	var r []float32
-	if a.Reserve != nil {
-		r = data(a.Reserve)
-		mustLen("LSTMForward reserve", len(r), be.ReserveLen(s))
-	} else {
-		r = make([]float32, be.ReserveLen(s))
-	}
-	res := splitReserve(s, r)
-	x, y := data(a.X), data(a.Y)
-	mustLen("LSTMForward x", len(x), T*B*s.Input)
+	res, x, y := be.forwardOperands(a)
 
 	// Input projection of every step at once, plus both biases.
 	be.gemm(false, true, T*B, G, s.Input, x, s.Input, data(a.W.Wih), s.Input, 0, res.gates, G)
