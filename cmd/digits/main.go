@@ -27,7 +27,7 @@ type command struct {
 	run func(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer) error
 }
 
-var commands = []*command{trainCommand, demoCommand, benchCommand}
+var commands = []*command{trainCommand, evalCommand, predictCommand, demoCommand, benchCommand}
 
 // Exit codes.
 const (
