@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -180,5 +181,28 @@ func TestTrainConfigValidate(t *testing.T) {
 		if err := c.Validate(); (err == nil) != tc.want {
 			t.Errorf("Validate(%+v) = %v", c, err)
 		}
+	}
+}
+
+// TestTrainingIgnoresThreads checks that training gives the same
+// parameters, bit for bit, whatever the number of threads: the CPU backend
+// splits work so that every value is computed by one thread in one order.
+func TestTrainingIgnoresThreads(t *testing.T) {
+	train := newToyBatches(120, 40, 6, 4, 1) // batches wide enough to split
+	var runs [][]float32
+	for _, threads := range []int{1, 2, 3} {
+		prev := runtime.GOMAXPROCS(threads)
+		tr := toyTrainer(t)
+		err := tr.Run(context.Background(), train, nil, nil, nil)
+		runtime.GOMAXPROCS(prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := make([]float32, tr.C.Params().Count())
+		tr.C.be.Download(v, tr.C.Params().Value)
+		runs = append(runs, v)
+	}
+	if !slices.Equal(runs[0], runs[1]) || !slices.Equal(runs[0], runs[2]) {
+		t.Fatal("training with 1, 2 and 3 threads gave different parameters")
 	}
 }
