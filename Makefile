@@ -1,6 +1,6 @@
 # lstm-digits. `make run` and `make test` are all a fresh machine needs
 # (after .ci/run's system packages: Debian's python3-torch for the PyTorch
-# checks, Node for the WebAssembly tests).
+# checks, Node for the WebAssembly tests, Chromium for the web app's test).
 
 GO      ?= go
 PYTHON  ?= /usr/bin/python3
@@ -15,15 +15,26 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo devel)
 # How the shipped model is trained: the seed's settings (digits train's defaults).
 TRAINFLAGS ?=
 
+# The browser app, built into the folder the server embeds.
+WASM     = web/static/app.wasm
+WASMSRC := $(shell find . -name '*.go' -not -path './cmd/*' -not -path './tools/*' -not -path './.dev/*' -not -name '*_test.go')
+
 .PHONY: run build test test-native test-wasm lint bench train fixtures fuzz clean
 
-## run: build digits and train the seed model on synthetic digits for a minute
+## run: build digits and serve the web app on http://127.0.0.1:8080
 run: build
-	./bin/digits demo
+	./bin/digits serve
 
-## build: build bin/digits
-build:
+## build: build the browser app (wasm, precompressed) and bin/digits, which embeds it
+build: $(WASM).br
 	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o bin/digits ./cmd/digits
+
+$(WASM): $(WASMSRC) go.mod go.sum
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -o $@ ./wasm
+
+# app.wasm.br and app.wasm.gz, for digits serve to send by Accept-Encoding.
+$(WASM).br: $(WASM)
+	$(GO) run ./web/internal/compress $<
 
 ## test: every test: lint, native (with the PyTorch round trip), WebAssembly
 test: lint test-native test-wasm
@@ -31,11 +42,13 @@ test: lint test-native test-wasm
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	GOOS=js GOARCH=wasm $(GO) vet $(WASMPKGS) ./tools/wasmbench/
+	GOOS=js GOARCH=wasm $(GO) vet $(WASMPKGS) ./tools/wasmbench/ ./web/ ./wasm/
 	CGO_ENABLED=0 $(GO) build ./...
 
-test-native:
-	LSTM_REQUIRE_TORCH=1 $(GO) test ./...
+# WEB_REQUIRE_BROWSER: the web app's test in headless Chromium fails, not
+# skips, without Chromium.
+test-native: $(WASM).br
+	LSTM_REQUIRE_TORCH=1 WEB_REQUIRE_BROWSER=1 $(GO) test ./...
 
 test-wasm:
 	PATH="$(WASMEXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test $(WASMPKGS)
@@ -66,4 +79,4 @@ fuzz:
 	$(GO) test ./mnist/ -run '^$$' -fuzz FuzzReadIDX -fuzztime $(FUZZTIME)
 
 clean:
-	rm -rf bin run
+	rm -rf bin run $(WASM) $(WASM).br $(WASM).gz

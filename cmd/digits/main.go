@@ -1,6 +1,9 @@
 // Command digits trains, evaluates, benchmarks and serves the LSTM digit
 // reader.
 //
+//	digits train    train the LSTM on MNIST, with checkpoints, metrics and plots
+//	digits eval     a model's accuracy on the MNIST test set
+//	digits predict  read digits from PNG or JPEG images
 //	digits demo     train the seed model on synthetic digits and watch its loss fall
 //	digits bench    measure training and inference speed on the seed model's shapes
 //
@@ -27,7 +30,7 @@ type command struct {
 	run func(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer) error
 }
 
-var commands = []*command{trainCommand, evalCommand, predictCommand, demoCommand, benchCommand}
+var commands = []*command{trainCommand, evalCommand, predictCommand, demoCommand, benchCommand, serveCommand, exportStaticCommand}
 
 // Exit codes.
 const (

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/lstm-digits/lstm-digits/web"
+)
+
+var serveCommand = &command{
+	name:    "serve",
+	summary: "serve the web app: draw a digit, watch the LSTM read it",
+	examples: `  digits serve                       # http://127.0.0.1:8080
+  digits serve --addr :8080          # every interface
+`,
+	run: runServe,
+}
+
+var exportStaticCommand = &command{
+	name:    "export-static",
+	summary: "write the web app as plain files to DIR, for any static file server",
+	examples: `  digits export-static site         # then serve site/ with any web server
+`,
+	run: runExportStatic,
+}
+
+func runServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	site, err := web.NewSite(version())
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "digits serve: http://%s (Ctrl-C stops)\n", ln.Addr())
+	return serve(ctx, ln, site)
+}
+
+// serve serves h on ln until ctx ends, then shuts down, giving requests
+// in flight five seconds.
+func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return ctx.Err()
+}
+
+func runExportStatic(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	// Not parse: the folder is a positional argument.
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() != 1 {
+		return usageError{"give one folder to write the site to"}
+	}
+	site, err := web.NewSite(version())
+	if err != nil {
+		return err
+	}
+	if err := site.ExportStatic(fs.Arg(0)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote the web app to %s\n", fs.Arg(0))
+	return nil
+}
