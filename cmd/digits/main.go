@@ -1,11 +1,13 @@
 // Command digits trains, evaluates, benchmarks and serves the LSTM digit
 // reader.
 //
-//	digits train    train the LSTM on MNIST, with checkpoints, metrics and plots
-//	digits eval     a model's accuracy on the MNIST test set
-//	digits predict  read digits from PNG or JPEG images
-//	digits demo     train the seed model on synthetic digits and watch its loss fall
-//	digits bench    measure training and inference speed on the seed model's shapes
+//	digits train          train the LSTM on MNIST, with checkpoints, metrics and plots
+//	digits eval           a model's accuracy on the MNIST test set
+//	digits predict        read digits from PNG or JPEG images
+//	digits serve          serve the web app: draw a digit, watch the LSTM read it
+//	digits export-static  write the web app as plain files
+//	digits demo           train the seed model on synthetic digits and watch its loss fall
+//	digits bench          measure training and inference speed on the seed model's shapes
 //
 // Run "digits COMMAND --help" for a command's flags and examples. Exit
 // codes: 0 success, 1 failure, 2 a wrong command line, 130 interrupted.
@@ -107,7 +109,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "digits: an LSTM that reads handwritten digits row by row\n\nUsage: digits COMMAND [flags]\n\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'digits COMMAND --help' for a command's flags and examples.")
 }
