@@ -36,7 +36,7 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 	}
 	s := a.Shape
 	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
-	res, x, y := be.forwardOperands(a)
+	res, x := be.forwardOperands(a)
 
 	be.gemm(false, true, T*B, G, s.Input, x, s.Input, data(a.W.Wih), s.Input, 0, res.gates, G)
 	biasp := kernel.Borrow(G) // added by the cell, as it activates the gates
@@ -78,20 +78,7 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 			if s.Proj > 0 {
 				kernel.GemmPacked(false, n, mt, H, whr, 0, ht, O)
 			}
-			for b := range n {
-				yrow := y[(t*B+lo+b)*a.LdY : (t*B+lo+b)*a.LdY+O]
-				if active(a.Lengths, t, lo+b) {
-					copy(yrow, ht[b*O:(b+1)*O])
-					continue
-				}
-				clear(gt[b*G : (b+1)*G])
-				copy(ct[b*H:(b+1)*H], cPrev[b*H:(b+1)*H])
-				copy(ht[b*O:(b+1)*O], hPrev[b*O:(b+1)*O])
-				if s.Proj > 0 {
-					clear(mt[b*H : (b+1)*H])
-				}
-				clear(yrow)
-			}
+			finishStep(a, t, lo, n, gt, ct, ht, mt, hPrev, cPrev)
 			hPrev, cPrev = ht, ct
 		}
 		copy(data(a.HN)[lo*O:hi*O], hPrev)

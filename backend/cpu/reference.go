@@ -38,8 +38,8 @@ func (*Backend) ReserveLen(s backend.LSTMShape) int {
 }
 
 // forwardOperands checks LSTMForward's operands and returns the reserve
-// (a temporary one when a.Reserve is nil), x and y.
-func (be *Backend) forwardOperands(a *backend.LSTMForwardArgs) (res reserve, x, y []float32) {
+// (a temporary one when a.Reserve is nil) and x.
+func (be *Backend) forwardOperands(a *backend.LSTMForwardArgs) (res reserve, x []float32) {
 	s := a.Shape
 	var r []float32
 	if a.Reserve != nil {
@@ -48,9 +48,32 @@ func (be *Backend) forwardOperands(a *backend.LSTMForwardArgs) (res reserve, x, 
 	} else {
 		r = make([]float32, be.ReserveLen(s))
 	}
-	x, y = data(a.X), data(a.Y)
+	x = data(a.X)
 	mustLen("LSTMForward x", len(x), s.T*s.B*s.Input)
-	return splitReserve(s, r), x, y
+	return splitReserve(s, r), x
+}
+
+// finishStep ends step t for the n sequences from lo, whose gates, c, h
+// and m (the step's rows of the reserve) and previous h and c it is given:
+// it writes their output, and at their padding steps carries the state
+// through (h and c copied from the previous step) and outputs zero.
+func finishStep(a *backend.LSTMForwardArgs, t, lo, n int, gt, ct, ht, mt, hPrev, cPrev []float32) {
+	s, y := a.Shape, data(a.Y)
+	B, H, O, G := s.B, s.Hidden, s.Out(), 4*s.Hidden
+	for b := range n {
+		yrow := y[(t*B+lo+b)*a.LdY : (t*B+lo+b)*a.LdY+O]
+		if active(a.Lengths, t, lo+b) {
+			copy(yrow, ht[b*O:(b+1)*O])
+			continue
+		}
+		clear(gt[b*G : (b+1)*G])
+		copy(ct[b*H:(b+1)*H], cPrev[b*H:(b+1)*H])
+		copy(ht[b*O:(b+1)*O], hPrev[b*O:(b+1)*O])
+		if s.Proj > 0 {
+			clear(mt[b*H : (b+1)*H])
+		}
+		clear(yrow)
+	}
 }
 
 // timeAt returns the time index of the k-th step a layer processes.
@@ -79,7 +102,7 @@ func tanh(x float32) float32 { return float32(math.Tanh(float64(x))) }
 func (be *Backend) referenceForward(a *backend.LSTMForwardArgs) {
 	s := a.Shape
 	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
-	res, x, y := be.forwardOperands(a)
+	res, x := be.forwardOperands(a)
 
 	// Input projection of every step at once, plus both biases.
 	be.gemm(false, true, T*B, G, s.Input, x, s.Input, data(a.W.Wih), s.Input, 0, res.gates, G)
@@ -117,21 +140,7 @@ func (be *Backend) referenceForward(a *backend.LSTMForwardArgs) {
 		if s.Proj > 0 {
 			be.gemm(false, true, B, O, H, mt, H, data(a.W.Whr), H, 0, ht, O)
 		}
-		for b := range B {
-			yrow := y[(t*B+b)*a.LdY : (t*B+b)*a.LdY+O]
-			if active(a.Lengths, t, b) {
-				copy(yrow, ht[b*O:(b+1)*O])
-				continue
-			}
-			// Padding: carry the state through, output zero.
-			clear(gt[b*G : (b+1)*G])
-			copy(ct[b*H:(b+1)*H], cPrev[b*H:(b+1)*H])
-			copy(ht[b*O:(b+1)*O], hPrev[b*O:(b+1)*O])
-			if s.Proj > 0 {
-				clear(mt[b*H : (b+1)*H])
-			}
-			clear(yrow)
-		}
+		finishStep(a, t, 0, B, gt, ct, ht, mt, hPrev, cPrev)
 		hPrev, cPrev = ht, ct
 	}
 	copy(data(a.HN), hPrev)

@@ -57,15 +57,8 @@ func runEval(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wri
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	be, err := openDevice(*device)
+	c, err := openDigitModel(*device, *modelPath)
 	if err != nil {
-		return err
-	}
-	c, _, err := loadModel(be, *modelPath)
-	if err != nil {
-		return fmt.Errorf("loading the model: %w", err)
-	}
-	if err := checkDigitModel(c); err != nil {
 		return err
 	}
 	data, err := loadMNIST(ctx, *dataDir)
@@ -86,16 +79,6 @@ func runEval(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wri
 		return json.NewEncoder(stdout).Encode(r)
 	}
 	return writeEvalReport(stdout, r)
-}
-
-// checkDigitModel reports whether c reads MNIST digits: 28 pixels a time
-// step, 10 classes.
-func checkDigitModel(c *lstm.Classifier) error {
-	if c.Config().InputSize != mnist.Cols || c.NumClasses != mnist.Classes {
-		return fmt.Errorf("the model reads %d values a step into %d classes; a digit model reads %d into %d",
-			c.Config().InputSize, c.NumClasses, mnist.Cols, mnist.Classes)
-	}
-	return nil
 }
 
 // describeModel describes an LSTM configuration in a few words.

@@ -2,10 +2,12 @@ package main
 
 import (
 	"flag"
+	"fmt"
 
 	"github.com/lstm-digits/lstm-digits/assets"
 	"github.com/lstm-digits/lstm-digits/backend"
 	"github.com/lstm-digits/lstm-digits/lstm"
+	"github.com/lstm-digits/lstm-digits/mnist"
 )
 
 // modelFlag adds the --model flag to fs.
@@ -20,4 +22,31 @@ func loadModel(be backend.Backend, path string) (*lstm.Classifier, map[string]st
 		return lstm.Decode(be, assets.Model)
 	}
 	return lstm.Load(be, path)
+}
+
+// openDigitModel loads the model at path (the bundled one for "") on the
+// named device and checks that it reads MNIST digits.
+func openDigitModel(device, path string) (*lstm.Classifier, error) {
+	be, err := openDevice(device)
+	if err != nil {
+		return nil, err
+	}
+	c, _, err := loadModel(be, path)
+	if err != nil {
+		return nil, fmt.Errorf("loading the model: %w", err)
+	}
+	if err := checkDigitModel(c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// checkDigitModel reports whether c reads MNIST digits: 28 pixels a time
+// step, 10 classes.
+func checkDigitModel(c *lstm.Classifier) error {
+	if c.Config().InputSize != mnist.Cols || c.NumClasses != mnist.Classes {
+		return fmt.Errorf("the model reads %d values a step into %d classes; a digit model reads %d into %d",
+			c.Config().InputSize, c.NumClasses, mnist.Cols, mnist.Classes)
+	}
+	return nil
 }

@@ -64,15 +64,8 @@ func runPredict(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.
 	if len(files) == 0 {
 		return usageError{"no image file: give one or more PNG or JPEG files"}
 	}
-	be, err := openDevice(*device)
+	c, err := openDigitModel(*device, *modelPath)
 	if err != nil {
-		return err
-	}
-	c, _, err := loadModel(be, *modelPath)
-	if err != nil {
-		return fmt.Errorf("loading the model: %w", err)
-	}
-	if err := checkDigitModel(c); err != nil {
 		return err
 	}
 
