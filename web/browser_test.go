@@ -5,6 +5,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -21,13 +22,18 @@ import (
 	"github.com/lstm-digits/lstm-digits/mnist"
 )
 
-// TestBrowser runs the app in headless Chromium: it draws a 1 with pointer
-// events, then replays three MNIST test digits, and checks the predictions,
-// the probabilities, the timing, Clear, the Example button and the language
-// switch, failing on any console error. It skips without
-// Chromium or without the built wasm, unless WEB_REQUIRE_BROWSER is set
-// (make test sets it). WEB_SCREENSHOT=file.png saves the page once drawn;
-// on failure the test saves a screenshot and logs where.
+// TestBrowser runs the app in headless Chromium, cold (a fresh profile):
+// it measures the time to interactive, draws a 1 with pointer events and
+// replays MNIST test digits, and checks the predictions, the
+// probabilities, the timing, the heat maps of "Inside the LSTM" (read back
+// pixel by pixel), and Clear. Then it waits for go-app's service worker to
+// cache everything the page fetched, stops the server, reloads, and checks
+// that the page loads and predicts offline: more digits, the Example
+// button and the language switch. It fails on any console error, and
+// saves screenshots on every run into $WEB_ARTIFACTS (default: a
+// temporary folder; the test logs where). It skips without Chromium or
+// without the built wasm, unless WEB_REQUIRE_BROWSER is set (make test
+// sets it).
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a browser test")
@@ -44,6 +50,15 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		skip(err)
 	}
+	artifacts := os.Getenv("WEB_ARTIFACTS")
+	if artifacts == "" {
+		artifacts = t.TempDir()
+	}
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", artifacts)
+
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -78,6 +93,7 @@ func TestBrowser(t *testing.T) {
 	var (
 		mu       sync.Mutex
 		problems []string
+		phase    = "online"
 	)
 	console := chromedp.Console(ctx)
 	go func() {
@@ -87,39 +103,54 @@ func TestBrowser(t *testing.T) {
 			}
 			if m.Type == "error" || m.IsException() {
 				mu.Lock()
-				problems = append(problems, m.String())
+				problems = append(problems, phase+": "+m.String()+" "+m.URL)
 				mu.Unlock()
 			}
 		}
 	}()
-	defer func() {
-		if !t.Failed() {
-			return
-		}
+	shots := 0
+	screenshot := func(name string) {
+		t.Helper()
 		shot, err := chromedp.Run(context.WithoutCancel(ctx), chromedp.FullScreenshot(100))
 		if err != nil {
-			t.Logf("no screenshot: %v", err)
+			t.Logf("no screenshot %s: %v", name, err)
 			return
 		}
-		path := filepath.Join(os.TempDir(), "lstm-digits-browser-failure.png")
-		if err := os.WriteFile(path, shot, 0o644); err == nil {
-			t.Logf("screenshot of the failure: %s", path)
+		shots++
+		path := filepath.Join(artifacts, fmt.Sprintf("%02d-%s.png", shots, name))
+		if err := os.WriteFile(path, shot, 0o644); err != nil {
+			t.Errorf("screenshot: %v", err)
+		}
+	}
+	defer func() {
+		if t.Failed() {
+			screenshot("failure")
+			t.Logf("screenshot of the failure in %s", artifacts)
 		}
 	}()
 
+	// Cold: a fresh profile, nothing cached.
 	start := time.Now()
-	must(t, "load", chromedp.Do(ctx,
-		chromedp.Navigate(url),
-		chromedp.WaitNotPresent(chromedp.CSS("#app-wasm-loader")),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="model-info"]`)),
-	))
-	t.Logf("wasm and model loaded in %v", time.Since(start).Round(time.Millisecond))
+	must(t, "load", chromedp.Do(ctx, chromedp.Navigate(url)))
+	tti := interactive(ctx, t, "cold")
+	t.Logf("loaded in %v (as the test saw it)", time.Since(start).Round(time.Millisecond))
+	if !tti.Cold {
+		t.Errorf("the first visit came from a cache: %+v", tti)
+	}
+	screenshot("loaded")
 
-	// A 1: one stroke from top to bottom, slightly slanted, as a mouse.
 	rect, err := chromedp.Run(ctx, chromedp.Evaluate[struct{ X, Y, W, H float64 }](
 		`(() => { const r = document.querySelector('[data-testid="digit-canvas"]').getBoundingClientRect();
 		return {X: r.left, Y: r.top, W: r.width, H: r.height}; })()`))
 	must(t, "canvas", err)
+	clear := func() {
+		t.Helper()
+		must(t, "clear", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid="clear-button"]`))))
+		_, err := waitFor(ctx, `document.querySelector('[data-testid="prediction"]').textContent === "" ? "empty" : ""`)
+		must(t, "cleared", err)
+	}
+
+	// A 1: one stroke from top to bottom, slightly slanted, as a mouse.
 	var stroke []chromedp.Action[chromedp.Void]
 	const n = 24
 	for i := 0; i <= n; i++ {
@@ -165,38 +196,92 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("inference-ms %q: not a positive number", ms)
 	}
 	t.Logf("one prediction in Chromium: %s ms", ms)
-	if path := os.Getenv("WEB_SCREENSHOT"); path != "" {
-		// Point at step 14 of layer 1's hidden state: the row lights up.
-		must(t, "hover", chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](
-			`(() => { const c = document.getElementById("h-map-0"), r = c.getBoundingClientRect();
-			c.dispatchEvent(new PointerEvent("pointermove", {clientX: r.left + r.width / 2, clientY: r.top + r.height * 13.5 / 28, bubbles: true})); })()`)))
-		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		must(t, "screenshot", err)
-		must(t, "screenshot", os.WriteFile(path, shot, 0o644))
-	}
+	checkMaps(ctx, t, "the drawn 1", true)
 
-	must(t, "clear", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid="clear-button"]`))))
-	_, err = waitFor(ctx, `document.querySelector('[data-testid="prediction"]').textContent === "" ? "empty" : ""`)
-	must(t, "cleared", err)
+	// Point at step 14 of layer 1's hidden state: its row is marked.
+	must(t, "hover", chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](
+		`(() => { const c = document.getElementById("h-map-0"), r = c.getBoundingClientRect();
+		c.dispatchEvent(new PointerEvent("pointermove", {clientX: r.left + r.width / 2, clientY: r.top + r.height * 13.5 / 28, bubbles: true})); })()`)))
+	_, err = waitFor(ctx, `document.querySelectorAll(".inside .marker").length > 0 && /14/.test(document.querySelector(".inside .step").textContent) ? "ok" : ""`)
+	must(t, "hover marks step 14", err)
+	screenshot("one")
+
+	clear()
+	checkMaps(ctx, t, "after Clear", false)
 
 	// Real MNIST digits, replayed as strokes along each row's runs of ink.
 	data, err := mnist.LoadDefault(ctx)
 	if err != nil {
 		t.Logf("no MNIST replay: %v", err)
-	} else {
-		for i := range 3 {
-			label := strconv.Itoa(int(data.Test.Labels[i]))
-			must(t, "replay", chromedp.Do(ctx, replay(rect.X, rect.Y, rect.W/mnist.Cols, data.Test.Image(i))...))
-			// Each stroke's pen-up predicts: wait for the last answer.
-			if _, err := waitFor(ctx, `document.querySelector('[data-testid="prediction"]').textContent === `+
-				strconv.Quote(label)+` ? "ok" : ""`); err != nil {
-				got, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="prediction"]`)))
-				t.Errorf("MNIST test image %d, a %s, replayed, reads as %q", i, label, got)
-			}
-			must(t, "clear", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid="clear-button"]`))))
-			_, err = waitFor(ctx, `document.querySelector('[data-testid="prediction"]').textContent === "" ? "empty" : ""`)
-			must(t, "cleared", err)
+	}
+	replayDigit := func(i int) {
+		t.Helper()
+		label := strconv.Itoa(int(data.Test.Labels[i]))
+		must(t, "replay", chromedp.Do(ctx, replay(rect.X, rect.Y, rect.W/mnist.Cols, data.Test.Image(i))...))
+		// Each stroke's pen-up predicts: wait for the last answer.
+		if _, err := waitFor(ctx, `document.querySelector('[data-testid="prediction"]').textContent === `+
+			strconv.Quote(label)+` ? "ok" : ""`); err != nil {
+			got, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="prediction"]`)))
+			t.Errorf("%s: MNIST test image %d, a %s, replayed, reads as %q", phase, i, label, got)
 		}
+		checkMaps(ctx, t, "MNIST test image "+strconv.Itoa(i), true)
+		screenshot(fmt.Sprintf("%s-mnist-%d-a-%s", phase, i, label))
+		clear()
+	}
+	if data != nil {
+		for i := range 3 {
+			replayDigit(i)
+		}
+	}
+
+	// Offline: once go-app's service worker is active, its cache holds
+	// every file the page fetched; stop the server and load again.
+	_, err = waitFor(ctx, `navigator.serviceWorker.getRegistration().then(r => r && r.active && r.active.state === "activated" ? "ok" : "")`)
+	must(t, "service worker", err)
+	missing, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(async () => {
+		const paths = new Set(`+jsList(offlineNeeds)+`);
+		for (const e of performance.getEntriesByType("resource")) {
+			const u = new URL(e.name);
+			if (u.origin === location.origin) paths.add(u.pathname);
+		}
+		const missing = [];
+		for (const p of paths) if (!(await caches.match(p))) missing.push(p);
+		return missing;
+	})()`, chromedp.EvalAwaitPromise))
+	must(t, "cache", err)
+	if len(missing) > 0 {
+		t.Fatalf("the service worker's cache lacks %v", missing)
+	}
+	srv.Close()
+	if resp, err := http.Get(url); err == nil {
+		resp.Body.Close()
+		t.Fatal("the server still answers")
+	}
+	mu.Lock()
+	phase = "offline"
+	mu.Unlock()
+	must(t, "offline reload", chromedp.Do(ctx, chromedp.Reload()))
+	warm := interactive(ctx, t, "offline")
+	if warm.Cold {
+		t.Errorf("offline, the page came from the network: %+v", warm)
+	}
+	controlled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`navigator.serviceWorker.controller !== null`))
+	must(t, "controller", err)
+	if !controlled {
+		t.Error("offline, the service worker does not control the page")
+	}
+	screenshot("offline-loaded")
+	if data != nil {
+		for i := 3; i < 5; i++ {
+			replayDigit(i)
+		}
+	} else {
+		must(t, "draw offline", chromedp.Do(ctx, stroke...))
+		if d, err := waitFor(ctx, `document.querySelector('[data-testid="prediction"]').textContent`); err != nil || d != "1" {
+			t.Errorf("offline, a drawn 1 reads as %q (%v)", d, err)
+		}
+		checkMaps(ctx, t, "offline", true)
+		clear()
 	}
 
 	// The Example button (and the key E) draws a 7 for those without a pointer.
@@ -213,11 +298,114 @@ func TestBrowser(t *testing.T) {
 	if before != "Clear" || after != "清除" {
 		t.Errorf("language switch: Clear button %q, then %q", before, after)
 	}
+	screenshot("offline-example-chinese")
 
 	mu.Lock()
 	defer mu.Unlock()
 	for _, p := range problems {
 		t.Errorf("console: %s", p)
+	}
+}
+
+// offlineNeeds are the paths the service worker must cache, besides those
+// the page fetched.
+var offlineNeeds = []string{
+	"/", "/app.js", "/wasm_exec.js", "/app.css", "/manifest.webmanifest", "/web/app.wasm",
+	ModelPath, "/web/app.css", "/web/icon.svg", "/web/icon-192.png", "/web/icon-512.png",
+}
+
+func jsList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = strconv.Quote(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// timing is when, in ms from the navigation's start, the wasm loader went
+// (go-app has mounted the page: the canvas takes strokes) and the model
+// was ready (a stroke gets an answer), and whether the page came from the
+// network (Cold) rather than the service worker or a cache.
+type timing struct {
+	LoaderGone, ModelReady, Installed float64
+	Cold                              bool
+}
+
+// interactive waits, after a navigation, until the wasm loader is gone and
+// the model is loaded, and logs the time to interactive. A mutation
+// observer notes the times, so they do not depend on polling.
+func interactive(ctx context.Context, t *testing.T, what string) timing {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	tm, err := chromedp.Run(ctx, chromedp.Evaluate[timing](`new Promise(resolve => {
+		const r = {Installed: performance.now()};
+		const nav = performance.getEntriesByType("navigation")[0];
+		r.Cold = !!nav && nav.transferSize > 0 && nav.workerStart === 0;
+		let obs;
+		const check = () => {
+			const now = performance.now();
+			if (r.LoaderGone === undefined && !document.getElementById("app-wasm-loader")) r.LoaderGone = now;
+			if (r.ModelReady === undefined && document.querySelector('[data-testid="model-info"]')) r.ModelReady = now;
+			if (r.LoaderGone !== undefined && r.ModelReady !== undefined) {
+				if (obs) obs.disconnect();
+				resolve(r);
+				return true;
+			}
+			return false;
+		};
+		if (!check()) {
+			obs = new MutationObserver(check);
+			obs.observe(document.documentElement, {childList: true, subtree: true, attributes: true, characterData: true});
+		}
+	})`, chromedp.EvalAwaitPromise))
+	must(t, what+" load", err)
+	t.Logf("time to interactive, %s: wasm loader gone at %.0f ms, model ready (a stroke gets an answer) at %.0f ms after navigation start",
+		what, tm.LoaderGone, tm.ModelReady)
+	if tm.LoaderGone <= tm.Installed {
+		t.Logf("(%s: the loader was gone before the test looked, at %.0f ms: an upper bound)", what, tm.Installed)
+	}
+	return tm
+}
+
+// checkMaps reads back the pixels of the model's input and of the heat
+// maps of "Inside the LSTM": after a prediction (painted) every map is
+// opaque and many-coloured; without ink, each is one flat colour.
+func checkMaps(ctx context.Context, t *testing.T, what string, painted bool) {
+	t.Helper()
+	type stat struct {
+		ID                 string
+		W, H, Opaque, Tint int
+	}
+	stats, err := chromedp.Run(ctx, chromedp.Evaluate[[]stat](`["model-input", "probs-map", "h-map-0", "c-map-0", "h-map-1", "c-map-1"].map(id => {
+		const c = document.getElementById(id);
+		if (!c) return {ID: id};
+		const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+		const tints = new Set();
+		let opaque = 0;
+		for (let i = 0; i < d.length; i += 4) {
+			if (d[i + 3] === 255) opaque++;
+			tints.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+		}
+		return {ID: id, W: c.width, H: c.height, Opaque: opaque, Tint: tints.size};
+	})`))
+	must(t, what+": heat maps", err)
+	for _, s := range stats {
+		least := 40 // colours of a painted map: the states vary widely
+		switch s.ID {
+		case "model-input", "probs-map":
+			least = 3
+		}
+		switch {
+		case s.W*s.H == 0:
+			t.Errorf("%s: no canvas %s", what, s.ID)
+		case s.Opaque != s.W*s.H:
+			t.Errorf("%s: %s: %d of %d pixels painted", what, s.ID, s.Opaque, s.W*s.H)
+		case painted && s.Tint < least:
+			t.Errorf("%s: %s is nearly blank: %d colours", what, s.ID, s.Tint)
+		case !painted && s.Tint > 1 && (s.ID != "model-input" || s.Tint > 2): // the input may tint the marked step's row
+			t.Errorf("%s: %s is not blank: %d colours", what, s.ID, s.Tint)
+		}
 	}
 }
 
@@ -247,14 +435,15 @@ func replay(x, y, side float64, img []uint8) []chromedp.Action[chromedp.Void] {
 	return steps
 }
 
-// waitFor evaluates the JavaScript expression, a string, every 20 ms until
+// waitFor evaluates the JavaScript expression, a string or a promise of
+// one, every 20 ms until
 // it is not empty, for at most 10 s, and returns it. (chromedp.Poll timed
 // out here although its predicate held.)
 func waitFor(ctx context.Context, expression string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expression))
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expression, chromedp.EvalAwaitPromise))
 		if err != nil || v != "" {
 			return v, err
 		}

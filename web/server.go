@@ -102,6 +102,10 @@ func newSite(version string, wasm, br, gz []byte) (*Site, error) {
 			LoadingLabel:            "Loading the model… {progress}%",
 			Version:                 fmt.Sprintf("%s-%x", version, sha256.Sum256(wasm))[:len(version)+13],
 			WasmContentLengthHeader: wasmSizeHeader,
+			// The service worker caches these too (go-app adds the pages,
+			// its scripts, the wasm, the styles and the PNG icons), so that
+			// after one visit the page loads and predicts offline.
+			CacheableResources: []string{ModelPath, "/web/icon.svg"},
 		},
 		assets: map[string]asset{
 			"/web/app.wasm":     {body: wasm, br: br, gz: gz, contentType: "application/wasm"},
@@ -115,7 +119,19 @@ func newSite(version string, wasm, br, gz []byte) (*Site, error) {
 	return s, nil
 }
 
-// ServeHTTP serves GET and HEAD requests.
+// goappPaths are what go-app's Handler serves for the site: the page, its
+// scripts, style sheet and manifest. Everything else is an asset or 404.
+var goappPaths = map[string]bool{
+	"/":                     true,
+	"/app.js":               true,
+	"/app-worker.js":        true,
+	"/wasm_exec.js":         true,
+	"/app.css":              true,
+	"/manifest.webmanifest": true,
+}
+
+// ServeHTTP serves GET and HEAD requests: the assets, go-app's page and
+// scripts, and 404 for any other path.
 func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", CSP)
@@ -129,6 +145,13 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	a, ok := s.assets[r.URL.Path]
 	if !ok {
+		if !goappPaths[r.URL.Path] {
+			// Not go-app's Handler: it would serve any file under ./web
+			// from the disk, and proxy /robots.txt and the like from the
+			// host the request names.
+			http.NotFound(w, r)
+			return
+		}
 		s.app.ServeHTTP(w, r)
 		return
 	}

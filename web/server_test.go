@@ -3,7 +3,11 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -27,6 +31,9 @@ func get(t *testing.T, h http.Handler, method, path string, header map[string]st
 	t.Helper()
 	r := httptest.NewRequest(method, path, nil)
 	for k, v := range header {
+		if k == "Host" {
+			r.Host = v
+		}
 		r.Header.Set(k, v)
 	}
 	w := httptest.NewRecorder()
@@ -101,10 +108,90 @@ func TestSiteMethods(t *testing.T) {
 	if head.Code != http.StatusOK || head.Body.Len() != 0 || head.Header().Get("Content-Length") != "8" {
 		t.Errorf("HEAD: status %d, body %d bytes, headers %v", head.Code, head.Body.Len(), head.Header())
 	}
-	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
-		w := get(t, s, m, "/", nil)
-		if w.Code != http.StatusMethodNotAllowed || w.Header().Get("Allow") != "GET, HEAD" {
-			t.Errorf("%s: status %d, Allow %q", m, w.Code, w.Header().Get("Allow"))
+	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions} {
+		for _, path := range []string{"/", "/web/app.wasm", ModelPath, "/app.js", "/app-worker.js", "/no/such/page"} {
+			w := get(t, s, m, path, nil)
+			if w.Code != http.StatusMethodNotAllowed || w.Header().Get("Allow") != "GET, HEAD" {
+				t.Errorf("%s %s: status %d, Allow %q", m, path, w.Code, w.Header().Get("Allow"))
+			}
+			if w.Header().Get("Content-Security-Policy") != CSP {
+				t.Errorf("%s %s: no Content-Security-Policy", m, path)
+			}
+		}
+	}
+}
+
+// TestSiteNotFound checks that a path the site does not serve is 404, with
+// the security headers, rather than a page, a file from the disk (go-app's
+// Handler serves ./web/... by default) or a proxied fetch (it fetches
+// /robots.txt from the host the request names).
+func TestSiteNotFound(t *testing.T) {
+	s := testSite(t)
+	t.Chdir("..") // the repository's root, where go-app would find web/ on the disk
+	for _, path := range []string{
+		"/nope", "/index.html", "/web/", "/web/page.go", "/web/server.go", "/web/static/app.wasm",
+		"/web/static/app.wasm.br", "/app.wasm", "/goapp.wasm", "/goapp.js", "/manifest.json",
+		"/robots.txt", "/sitemap.xml", "/ads.txt", "/go.mod", "/web/icon-1024.png", "/web/app.wasm/",
+		"/%2e%2e/go.mod", "//go.mod",
+	} {
+		for _, m := range []string{http.MethodGet, http.MethodHead} {
+			w := get(t, s, m, path, map[string]string{"Host": "127.0.0.1:1"})
+			if w.Code != http.StatusNotFound {
+				t.Errorf("%s %s: status %d, want 404", m, path, w.Code)
+			}
+			if w.Header().Get("Content-Security-Policy") != CSP || w.Header().Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("%s %s: headers %v", m, path, w.Header())
+			}
+			noLeak(t, path, w.Body.Bytes())
+		}
+	}
+}
+
+// TestSitePathTraversal sends requests that try to climb out of the
+// served paths, through a real server (so that the request line is parsed
+// as a browser's or curl --path-as-is's would be), and checks that each is
+// refused or 404 and gives away no file.
+func TestSitePathTraversal(t *testing.T) {
+	s := testSite(t)
+	t.Chdir("..")
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	for _, path := range []string{
+		"/../go.mod", "/../../etc/passwd", "/./go.mod", "/web/../go.mod", "/web/../../go.mod",
+		"/static/..%2f..%2fgo.mod", "/web/..%2fgo.mod", "/web/%2e%2e/", "/web/%2e%2e/go.mod",
+		"/web/%2e%2e%2fweb%2fpage.go", "/%2e%2e%2fgo.mod", "/web/..%5cgo.mod", `/web\..\go.mod`,
+		`/..\go.mod`, "/web/static%5capp.wasm", "/web/page.go%00", "/web/page.go%00.css",
+		"/web/app.css/../page.go", "/web/./page.go", "/web//page.go", "/WEB/page.go",
+		"/web/app.css%2f..%2fpage.go", "/web/%252e%252e/go.mod",
+	} {
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			conn.Close()
+			t.Errorf("GET %s: %v", path, err)
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		conn.Close()
+		if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("GET %s: status %d, want 404 or 400", path, resp.StatusCode)
+		}
+		noLeak(t, path, body)
+	}
+}
+
+// noLeak fails if body holds a piece of a file of the repository or of
+// the system.
+func noLeak(t *testing.T, path string, body []byte) {
+	t.Helper()
+	for _, secret := range []string{"module github.com", "package web", "root:", "raw wasm", "<html"} {
+		if bytes.Contains(body, []byte(secret)) {
+			t.Errorf("%s: the answer holds %q", path, secret)
 		}
 	}
 }
