@@ -17,11 +17,11 @@ import (
 // T steps of F features: faint noise, and a bright feature at the first
 // step whose index is the label, for the LSTM to remember to the end.
 type toyBatches struct {
-	x        []float32
-	y        []int
-	size, T  int
-	F, order int
-	perm     []int
+	x       []float32
+	y       []int
+	size, T int
+	F       int
+	perm    []int
 }
 
 func newToyBatches(n, size, T, F int, seed uint64) *toyBatches {
