@@ -41,14 +41,24 @@ func Tanh(x float32) float32 {
 	return 1 - 2/(Exp(2*x)+1)
 }
 
-// cellForwardVec and cellBackwardVec, where the CPU has them, run the
-// first n units (a multiple of 16) of CellForward and CellBackward, with
-// h the number of units, in vector registers; the slices are checked by
-// the callers.
-var (
-	cellForwardVec  func(n int, gates, bias, cPrev, c, m []float32, h int)
-	cellBackwardVec func(n int, gates, c, cPrev, dm, dc []float32, h int)
-)
+// cellKernels run the first n units (a multiple of lanes) of CellForward
+// and CellBackward, with h the number of units, in vector registers; the
+// slices are checked by the callers. Each set of micro-kernels names the
+// cell kernels of its instruction set, if any.
+type cellKernels struct {
+	lanes    int
+	forward  func(n int, gates, bias, cPrev, c, m []float32, h int)
+	backward func(n int, gates, c, cPrev, dm, dc []float32, h int)
+}
+
+// vectorUnits is how many of h units micro's cell kernels do: a multiple of
+// their lanes, 0 without them.
+func vectorUnits(h int) int {
+	if micro.cells.lanes == 0 {
+		return 0
+	}
+	return h / micro.cells.lanes * micro.cells.lanes
+}
 
 // CellForward runs the LSTM cell's pointwise step for one sequence: gates
 // holds the 4H pre-activations i, f, g, o less the bias (4H values, the
@@ -58,10 +68,9 @@ func CellForward(gates, bias, cPrev, c, m []float32) {
 	h := len(c)
 	gates, bias = gates[:4*h], bias[:4*h]
 	cPrev, m = cPrev[:h], m[:h]
-	from := 0
-	if cellForwardVec != nil && h >= 16 {
-		from = h &^ 15
-		cellForwardVec(from, gates, bias, cPrev, c, m, h)
+	from := vectorUnits(h)
+	if from > 0 {
+		micro.cells.forward(from, gates, bias, cPrev, c, m, h)
 	}
 	gi, gf, gg, gO := gates[:h], gates[h:2*h], gates[2*h:3*h], gates[3*h:]
 	bi, bf, bg, bo := bias[:h], bias[h:2*h], bias[2*h:3*h], bias[3*h:]
@@ -84,10 +93,9 @@ func CellBackward(gates, c, cPrev, dm, dc []float32) {
 	h := len(c)
 	gates = gates[:4*h]
 	cPrev, dm, dc = cPrev[:h], dm[:h], dc[:h]
-	from := 0
-	if cellBackwardVec != nil && h >= 16 {
-		from = h &^ 15
-		cellBackwardVec(from, gates, c, cPrev, dm, dc, h)
+	from := vectorUnits(h)
+	if from > 0 {
+		micro.cells.backward(from, gates, c, cPrev, dm, dc, h)
 	}
 	gi, gf, gg, gO := gates[:h], gates[h:2*h], gates[2*h:3*h], gates[3*h:]
 	for j := from; j < h; j++ {

@@ -28,11 +28,15 @@ func TestActivations(t *testing.T) {
 	}
 }
 
-// TestCellVector compares the vector cell kernels, where this CPU has
-// them, with the scalar Go loop, and both with a float64 transcription of
-// the cell, for sizes with and without a remainder of 16.
+// TestCellVector compares the vector cell kernels of every kernel set this
+// CPU can run with the scalar Go loop, and the loop with a float64
+// transcription of the cell, for sizes with and without a remainder.
 func TestCellVector(t *testing.T) {
-	for _, h := range []int{1, 16, 37, 128} {
+	eachKernel(t, func(k microKernel) { testCellVector(t, k) })
+}
+
+func testCellVector(t *testing.T, k microKernel) {
+	for _, h := range []int{1, 8, 16, 37, 128} {
 		rng := rand.New(rand.NewPCG(uint64(h), 3))
 		gates, bias, cPrev := randSlice(rng, 4*h), randSlice(rng, 4*h), randSlice(rng, h)
 		for i := range gates {
@@ -40,11 +44,11 @@ func TestCellVector(t *testing.T) {
 		}
 		dm, dc := randSlice(rng, h), randSlice(rng, h)
 		run := func(vec bool) (g, c, m, gb, dcOut []float32) {
-			fwd, bwd := cellForwardVec, cellBackwardVec
+			cells := micro.cells
 			if !vec {
-				cellForwardVec, cellBackwardVec = nil, nil
+				micro.cells = cellKernels{}
 			}
-			defer func() { cellForwardVec, cellBackwardVec = fwd, bwd }()
+			defer func() { micro.cells = cells }()
 			g = append([]float32(nil), gates...)
 			c, m = make([]float32, h), make([]float32, h)
 			CellForward(g, bias, cPrev, c, m)
@@ -58,7 +62,7 @@ func TestCellVector(t *testing.T) {
 		for name, pair := range map[string][2][]float32{"gates": {sg, vg}, "c": {sc, vc}, "m": {sm, vm}, "gate grads": {sgb, vgb}, "dc": {sdc, vdc}} {
 			for i := range pair[0] {
 				if d := math.Abs(float64(pair[0][i] - pair[1][i])); d > 1e-6*math.Max(1, math.Abs(float64(pair[0][i]))) {
-					t.Fatalf("h %d: %s[%d]: vector %v, scalar %v", h, name, i, pair[1][i], pair[0][i])
+					t.Fatalf("%s: h %d: %s[%d]: vector %v, scalar %v", k.name, h, name, i, pair[1][i], pair[0][i])
 				}
 			}
 		}

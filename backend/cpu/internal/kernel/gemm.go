@@ -235,6 +235,7 @@ type microKernel struct {
 	name   string
 	mr, nr int
 	k, n   []microFunc
+	cells  cellKernels
 }
 
 // micro is the micro-kernel in use, the fastest this CPU runs.
@@ -250,23 +251,18 @@ func Kernels() []string {
 	return names
 }
 
-// Use makes the named micro-kernel (one of Kernels) the one in use, and the
-// vector cell kernels too only when it is the fastest, and returns a
-// function that restores the previous choice. It is for tests and
-// benchmarks that compare kernels; it is not safe to call while products
-// run.
+// Use makes the named set of micro-kernels (one of Kernels), with its
+// cell kernels, the one in use, and returns a function that restores the
+// previous choice. It is for tests and benchmarks that compare kernels; it
+// is not safe to call while products run.
 func Use(name string) (restore func(), err error) {
-	ks := kernels()
-	for i, k := range ks {
+	for _, k := range kernels() {
 		if k.name != name {
 			continue
 		}
-		saved, fwd, bwd := micro, cellForwardVec, cellBackwardVec
+		saved := micro
 		micro = k
-		if i > 0 {
-			cellForwardVec, cellBackwardVec = nil, nil
-		}
-		return func() { micro, cellForwardVec, cellBackwardVec = saved, fwd, bwd }, nil
+		return func() { micro = saved }, nil
 	}
 	return nil, fmt.Errorf("kernel: no micro-kernel %q on this CPU (have %v)", name, Kernels())
 }

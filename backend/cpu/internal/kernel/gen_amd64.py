@@ -17,11 +17,12 @@ Each kernel comes in mr versions, micro{ISA}{layout}{rows} for tiles of
 1..mr rows, so that the rows that do not fill a whole tile cost no more
 than their share.
 
-Cell kernels (AVX-512 only). cellForwardAVX512 and cellBackwardAVX512 do
-what CellForward and CellBackward do, 16 hidden units at a time, for the
-first n units (n a multiple of 16); the Go functions finish the rest. Their
-exp is the same as Exp's: n = round(x·log2 e), r = x − n·ln 2 in two
-parts, the degree-6 Taylor polynomial of e^r, and VSCALEFPS for ·2^n.
+Cell kernels. cellForward{ISA} and cellBackward{ISA} do what CellForward
+and CellBackward do, 16 (AVX-512) or 8 (AVX2) hidden units at a time, for
+the first n units (n a multiple of that); the Go functions finish the
+rest. Their exp is Exp's: n = round(x·log2 e), r = x − n·ln 2 in two
+parts, the degree-6 Taylor polynomial of e^r, and ·2^n by VSCALEFPS
+(AVX-512) or by putting n + 127 in the exponent bits (AVX2).
 """
 
 ISAS = [
@@ -115,12 +116,14 @@ def kernel(isa, mr, nr, reg, width, layout, rows):
     return "\n".join(out) + "\n"
 
 
-# Constants of the cell kernels, broadcast from memory: name, float value.
+# Constants of the cell kernels, broadcast from memory: name, value (a
+# float, or an int for "bias", the float exponent's bias).
 CONSTS = [
     ("one", 1.0), ("two", 2.0),
     ("log2e", 1.44269504088896341), ("ln2hi", 0.693359375), ("ln2lo", -2.12194440e-4),
     ("expmax", 88.72283), ("expmin", -87.33654), ("tanhmax", 9.0), ("tanhmin", -9.0),
     ("c2", 1 / 2), ("c3", 1 / 6), ("c4", 1 / 24), ("c5", 1 / 120), ("c6", 1 / 720),
+    ("bias", 127),
 ]
 
 
@@ -132,64 +135,95 @@ def consts_data():
     import struct
     out = []
     for i, (name, v) in enumerate(CONSTS):
-        bits = struct.unpack("<I", struct.pack("<f", v))[0]
+        bits = v if isinstance(v, int) else struct.unpack("<I", struct.pack("<f", v))[0]
         out.append(f"DATA ·cellConsts+{4 * i}(SB)/4, $0x{bits:08x} // {name}")
     out.append(f"GLOBL ·cellConsts(SB), RODATA|NOPTR, ${4 * len(CONSTS)}")
     return "\n".join(out) + "\n"
 
 
 class Cell:
-    """Emits AVX-512 code for the cell kernels; Z20..Z23 are scratch."""
+    """Emits the cell kernels' code for one instruction set: "AVX512"
+    (Z registers, 16 lanes, constants broadcast by the instruction that
+    uses them, VSCALEFPS) or "AVX2" (Y registers, 8 lanes, constants
+    broadcast into a register first, 2^n built in the exponent bits).
+    Registers 1..11 hold values; three more are scratch."""
 
-    def __init__(self):
-        self.out = []
+    def __init__(self, isa):
+        self.isa, self.out = isa, []
+        self.avx512 = isa == "AVX512"
+        self.prefix = "Z" if self.avx512 else "Y"
+        self.lanes = 16 if self.avx512 else 8
+        t = (20, 21, 22) if self.avx512 else (12, 13, 14)
+        self.n, self.p, self.t = (self.r(i) for i in t)
+
+    def r(self, i):
+        return f"{self.prefix}{i}"
 
     def emit(self, line):
         self.out.append("\t" + line)
 
+    def op(self, ins, c, src, dst):
+        """dst = src ins c, for a constant c."""
+        if self.avx512:
+            self.emit(f"{ins}.BCST {const(c)}, {src}, {dst}")
+        else:
+            self.emit(f"VBROADCASTSS {const(c)}, {self.t}")
+            self.emit(f"{ins} {self.t}, {src}, {dst}")
+
+    def load_const(self, c, dst):
+        self.emit(f"VBROADCASTSS {const(c)}, {dst}")
+
     def exp(self, x):
         """x = e^x, clamped like Exp."""
-        e = self.emit
-        e(f"VMINPS.BCST {const('expmax')}, {x}, {x}")
-        e(f"VMAXPS.BCST {const('expmin')}, {x}, {x}")
-        e(f"VMULPS.BCST {const('log2e')}, {x}, Z20")
-        e("VRNDSCALEPS $0, Z20, Z20")  # n, rounded to nearest
-        e(f"VFNMADD231PS.BCST {const('ln2hi')}, Z20, {x}")  # r = x − n·ln2hi
-        e(f"VFNMADD231PS.BCST {const('ln2lo')}, Z20, {x}")  # r −= n·ln2lo
-        e(f"VBROADCASTSS {const('c6')}, Z21")
+        e, n, p = self.emit, self.n, self.p
+        self.op("VMINPS", "expmax", x, x)
+        self.op("VMAXPS", "expmin", x, x)
+        self.op("VMULPS", "log2e", x, n)
+        e(f"VRNDSCALEPS $0, {n}, {n}" if self.avx512 else f"VROUNDPS $0, {n}, {n}")  # n, to nearest
+        self.op("VFNMADD231PS", "ln2hi", n, x)  # r = x − n·ln2hi
+        self.op("VFNMADD231PS", "ln2lo", n, x)  # r −= n·ln2lo
+        self.load_const("c6", p)
         for c in ("c5", "c4", "c3", "c2", "one", "one"):
-            e(f"VFMADD213PS.BCST {const(c)}, {x}, Z21")  # p = p·r + c
-        e(f"VSCALEFPS Z20, Z21, {x}")
+            self.op("VFMADD213PS", c, x, p)  # p = p·r + c
+        if self.avx512:
+            e(f"VSCALEFPS {n}, {p}, {x}")
+            return
+        e(f"VCVTPS2DQ {n}, {n}")  # 2^n: n + 127 in the exponent bits
+        e(f"VPBROADCASTD {const('bias')}, {self.t}")
+        e(f"VPADDD {self.t}, {n}, {n}")
+        e(f"VPSLLD $23, {n}, {n}")
+        e(f"VMULPS {n}, {p}, {x}")
 
     def sigmoid(self, x):
         """x = 1/(1+e^−x)."""
-        e = self.emit
-        e(f"VXORPS Z22, Z22, Z22")
-        e(f"VSUBPS {x}, Z22, {x}")
+        e, t = self.emit, self.p
+        e(f"VXORPS {t}, {t}, {t}")
+        e(f"VSUBPS {x}, {t}, {x}")
         self.exp(x)
-        e(f"VADDPS.BCST {const('one')}, {x}, {x}")
-        e(f"VBROADCASTSS {const('one')}, Z22")
-        e(f"VDIVPS {x}, Z22, {x}")
+        self.op("VADDPS", "one", x, x)
+        self.load_const("one", self.p)
+        e(f"VDIVPS {x}, {self.p}, {x}")
 
     def tanh(self, x):
         """x = 1 − 2/(e^2x + 1), x clamped to ±9."""
         e = self.emit
-        e(f"VMINPS.BCST {const('tanhmax')}, {x}, {x}")
-        e(f"VMAXPS.BCST {const('tanhmin')}, {x}, {x}")
+        self.op("VMINPS", "tanhmax", x, x)
+        self.op("VMAXPS", "tanhmin", x, x)
         e(f"VADDPS {x}, {x}, {x}")
         self.exp(x)
-        e(f"VADDPS.BCST {const('one')}, {x}, {x}")
-        e(f"VBROADCASTSS {const('two')}, Z22")
-        e(f"VDIVPS {x}, Z22, {x}")
-        e(f"VBROADCASTSS {const('one')}, Z22")
-        e(f"VSUBPS {x}, Z22, {x}")
+        self.op("VADDPS", "one", x, x)
+        self.load_const("two", self.p)
+        e(f"VDIVPS {x}, {self.p}, {x}")
+        self.load_const("one", self.p)
+        e(f"VSUBPS {x}, {self.p}, {x}")
 
 
-def cell_forward():
-    k = Cell()
-    e = k.emit
-    out = ["// func cellForwardAVX512(n int, gates, bias, cPrev, c, m []float32, h int)",
-           "TEXT ·cellForwardAVX512(SB), NOSPLIT, $0-136"]
+def cell_forward(isa):
+    k = Cell(isa)
+    e, r, w = k.emit, k.r, 4 * k.lanes
+    name = f"cellForward{isa}"
+    out = [f"// func {name}(n int, gates, bias, cPrev, c, m []float32, h int)",
+           f"TEXT ·{name}(SB), NOSPLIT, $0-136"]
     e("MOVQ n+0(FP), CX")
     e("MOVQ gates_base+8(FP), SI")
     e("MOVQ bias_base+32(FP), R11")
@@ -200,48 +234,49 @@ def cell_forward():
     e("SHLQ $2, BX")  # one gate block in bytes
     e("LEAQ (BX)(BX*2), DX")  # three
     e("XORQ AX, AX")  # byte offset of the unit
-    e("SHRQ $4, CX")
-    e("JZ cellfwd_done")
+    e(f"SHRQ ${k.lanes.bit_length() - 1}, CX")
+    e(f"JZ {name}_done")
     out += k.out
     k.out = []
-    out.append("cellfwd_loop:")
-    e("VMOVUPS (SI), Z1")  # i
-    e("VMOVUPS (SI)(BX*1), Z2")  # f
-    e("VMOVUPS (SI)(BX*2), Z3")  # g
-    e("VMOVUPS (SI)(DX*1), Z4")  # o
-    e("VADDPS (R11), Z1, Z1")
-    e("VADDPS (R11)(BX*1), Z2, Z2")
-    e("VADDPS (R11)(BX*2), Z3, Z3")
-    e("VADDPS (R11)(DX*1), Z4, Z4")
-    k.sigmoid("Z1")
-    k.sigmoid("Z2")
-    k.tanh("Z3")
-    k.sigmoid("Z4")
-    e("VMOVUPS Z1, (SI)")
-    e("VMOVUPS Z2, (SI)(BX*1)")
-    e("VMOVUPS Z3, (SI)(BX*2)")
-    e("VMOVUPS Z4, (SI)(DX*1)")
-    e("VMULPS (R8)(AX*1), Z2, Z5")  # f·cPrev
-    e("VFMADD231PS Z3, Z1, Z5")  # + i·g
-    e("VMOVUPS Z5, (R9)(AX*1)")
-    k.tanh("Z5")
-    e("VMULPS Z5, Z4, Z5")
-    e("VMOVUPS Z5, (R10)(AX*1)")
-    e("ADDQ $64, R11")
-    e("ADDQ $64, SI")
-    e("ADDQ $64, AX")
+    out.append(f"{name}_loop:")
+    e(f"VMOVUPS (SI), {r(1)}")  # i
+    e(f"VMOVUPS (SI)(BX*1), {r(2)}")  # f
+    e(f"VMOVUPS (SI)(BX*2), {r(3)}")  # g
+    e(f"VMOVUPS (SI)(DX*1), {r(4)}")  # o
+    e(f"VADDPS (R11), {r(1)}, {r(1)}")
+    e(f"VADDPS (R11)(BX*1), {r(2)}, {r(2)}")
+    e(f"VADDPS (R11)(BX*2), {r(3)}, {r(3)}")
+    e(f"VADDPS (R11)(DX*1), {r(4)}, {r(4)}")
+    k.sigmoid(r(1))
+    k.sigmoid(r(2))
+    k.tanh(r(3))
+    k.sigmoid(r(4))
+    e(f"VMOVUPS {r(1)}, (SI)")
+    e(f"VMOVUPS {r(2)}, (SI)(BX*1)")
+    e(f"VMOVUPS {r(3)}, (SI)(BX*2)")
+    e(f"VMOVUPS {r(4)}, (SI)(DX*1)")
+    e(f"VMULPS (R8)(AX*1), {r(2)}, {r(5)}")  # f·cPrev
+    e(f"VFMADD231PS {r(3)}, {r(1)}, {r(5)}")  # + i·g
+    e(f"VMOVUPS {r(5)}, (R9)(AX*1)")
+    k.tanh(r(5))
+    e(f"VMULPS {r(5)}, {r(4)}, {r(5)}")
+    e(f"VMOVUPS {r(5)}, (R10)(AX*1)")
+    e(f"ADDQ ${w}, R11")
+    e(f"ADDQ ${w}, SI")
+    e(f"ADDQ ${w}, AX")
     e("DECQ CX")
-    e("JNZ cellfwd_loop")
+    e(f"JNZ {name}_loop")
     out += k.out
-    out += ["cellfwd_done:", "\tVZEROUPPER", "\tRET"]
+    out += [f"{name}_done:", "\tVZEROUPPER", "\tRET"]
     return "\n".join(out) + "\n"
 
 
-def cell_backward():
-    k = Cell()
-    e = k.emit
-    out = ["// func cellBackwardAVX512(n int, gates, c, cPrev, dm, dc []float32, h int)",
-           "TEXT ·cellBackwardAVX512(SB), NOSPLIT, $0-136"]
+def cell_backward(isa):
+    k = Cell(isa)
+    e, r, w = k.emit, k.r, 4 * k.lanes
+    name = f"cellBackward{isa}"
+    out = [f"// func {name}(n int, gates, c, cPrev, dm, dc []float32, h int)",
+           f"TEXT ·{name}(SB), NOSPLIT, $0-136"]
     e("MOVQ n+0(FP), CX")
     e("MOVQ gates_base+8(FP), SI")
     e("MOVQ c_base+32(FP), R8")
@@ -252,58 +287,58 @@ def cell_backward():
     e("SHLQ $2, BX")
     e("LEAQ (BX)(BX*2), DX")
     e("XORQ AX, AX")
-    e("SHRQ $4, CX")
-    e("JZ cellbwd_done")
+    e(f"SHRQ ${k.lanes.bit_length() - 1}, CX")
+    e(f"JZ {name}_done")
     out += k.out
     k.out = []
-    out.append("cellbwd_loop:")
-    e("VMOVUPS (SI), Z1")  # i
-    e("VMOVUPS (SI)(BX*1), Z2")  # f
-    e("VMOVUPS (SI)(BX*2), Z3")  # g
-    e("VMOVUPS (SI)(DX*1), Z4")  # o
-    e("VMOVUPS (R8)(AX*1), Z5")
-    k.tanh("Z5")  # tc
-    e("VMOVUPS (R10)(AX*1), Z6")  # dm
-    e(f"VBROADCASTSS {const('one')}, Z7")
+    out.append(f"{name}_loop:")
+    e(f"VMOVUPS (SI), {r(1)}")  # i
+    e(f"VMOVUPS (SI)(BX*1), {r(2)}")  # f
+    e(f"VMOVUPS (SI)(BX*2), {r(3)}")  # g
+    e(f"VMOVUPS (SI)(DX*1), {r(4)}")  # o
+    e(f"VMOVUPS (R8)(AX*1), {r(5)}")
+    k.tanh(r(5))  # tc
+    e(f"VMOVUPS (R10)(AX*1), {r(6)}")  # dm
+    k.load_const("one", r(7))
     # d = dc + dm·o·(1 − tc²)
-    e("VMOVAPS Z7, Z8")
-    e("VFNMADD231PS Z5, Z5, Z8")  # 1 − tc²
-    e("VMULPS Z4, Z6, Z9")  # dm·o
-    e("VMULPS Z8, Z9, Z9")
-    e("VADDPS (R11)(AX*1), Z9, Z9")  # d
+    e(f"VMOVAPS {r(7)}, {r(8)}")
+    e(f"VFNMADD231PS {r(5)}, {r(5)}, {r(8)}")  # 1 − tc²
+    e(f"VMULPS {r(4)}, {r(6)}, {r(9)}")  # dm·o
+    e(f"VMULPS {r(8)}, {r(9)}, {r(9)}")
+    e(f"VADDPS (R11)(AX*1), {r(9)}, {r(9)}")  # d
     # do = dm·tc·o·(1 − o)
-    e("VSUBPS Z4, Z7, Z10")  # 1 − o
-    e("VMULPS Z10, Z4, Z10")
-    e("VMULPS Z5, Z6, Z11")
-    e("VMULPS Z11, Z10, Z10")
-    e("VMOVUPS Z10, (SI)(DX*1)")
+    e(f"VSUBPS {r(4)}, {r(7)}, {r(10)}")  # 1 − o
+    e(f"VMULPS {r(10)}, {r(4)}, {r(10)}")
+    e(f"VMULPS {r(5)}, {r(6)}, {r(11)}")
+    e(f"VMULPS {r(11)}, {r(10)}, {r(10)}")
+    e(f"VMOVUPS {r(10)}, (SI)(DX*1)")
     # di = d·g·i·(1 − i)
-    e("VSUBPS Z1, Z7, Z10")
-    e("VMULPS Z10, Z1, Z10")
-    e("VMULPS Z3, Z10, Z10")
-    e("VMULPS Z9, Z10, Z10")
-    e("VMOVUPS Z10, (SI)")
+    e(f"VSUBPS {r(1)}, {r(7)}, {r(10)}")
+    e(f"VMULPS {r(10)}, {r(1)}, {r(10)}")
+    e(f"VMULPS {r(3)}, {r(10)}, {r(10)}")
+    e(f"VMULPS {r(9)}, {r(10)}, {r(10)}")
+    e(f"VMOVUPS {r(10)}, (SI)")
     # df = d·cPrev·f·(1 − f)
-    e("VSUBPS Z2, Z7, Z10")
-    e("VMULPS Z10, Z2, Z10")
-    e("VMULPS (R9)(AX*1), Z10, Z10")
-    e("VMULPS Z9, Z10, Z10")
-    e("VMOVUPS Z10, (SI)(BX*1)")
+    e(f"VSUBPS {r(2)}, {r(7)}, {r(10)}")
+    e(f"VMULPS {r(10)}, {r(2)}, {r(10)}")
+    e(f"VMULPS (R9)(AX*1), {r(10)}, {r(10)}")
+    e(f"VMULPS {r(9)}, {r(10)}, {r(10)}")
+    e(f"VMOVUPS {r(10)}, (SI)(BX*1)")
     # dg = d·i·(1 − g²)
-    e("VMOVAPS Z7, Z10")
-    e("VFNMADD231PS Z3, Z3, Z10")
-    e("VMULPS Z1, Z10, Z10")
-    e("VMULPS Z9, Z10, Z10")
-    e("VMOVUPS Z10, (SI)(BX*2)")
+    e(f"VMOVAPS {r(7)}, {r(10)}")
+    e(f"VFNMADD231PS {r(3)}, {r(3)}, {r(10)}")
+    e(f"VMULPS {r(1)}, {r(10)}, {r(10)}")
+    e(f"VMULPS {r(9)}, {r(10)}, {r(10)}")
+    e(f"VMOVUPS {r(10)}, (SI)(BX*2)")
     # dc = d·f
-    e("VMULPS Z2, Z9, Z9")
-    e("VMOVUPS Z9, (R11)(AX*1)")
-    e("ADDQ $64, SI")
-    e("ADDQ $64, AX")
+    e(f"VMULPS {r(2)}, {r(9)}, {r(9)}")
+    e(f"VMOVUPS {r(9)}, (R11)(AX*1)")
+    e(f"ADDQ ${w}, SI")
+    e(f"ADDQ ${w}, AX")
     e("DECQ CX")
-    e("JNZ cellbwd_loop")
+    e(f"JNZ {name}_loop")
     out += k.out
-    out += ["cellbwd_done:", "\tVZEROUPPER", "\tRET"]
+    out += [f"{name}_done:", "\tVZEROUPPER", "\tRET"]
     return "\n".join(out) + "\n"
 
 
@@ -313,7 +348,7 @@ def main():
         for layout in ("K", "N"):
             for rows in range(1, isa[1] + 1):
                 text.append(kernel(*isa, layout, rows))
-    text += [consts_data(), cell_forward(), cell_backward()]
+    text += [consts_data()] + [f(isa) for isa in ("AVX512", "AVX2") for f in (cell_forward, cell_backward)]
     with open("kernels_amd64.s", "w") as f:
         f.write("\n".join(text))
     decls = ["// Code generated by gen_amd64.py; DO NOT EDIT.", "", "package kernel", ""]

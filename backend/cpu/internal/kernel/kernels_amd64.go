@@ -40,13 +40,19 @@ func asmKernel(name string, nr int, k, n []microFunc) microKernel {
 func kernels() []microKernel {
 	var ks []microKernel
 	if cpu.X86.HasAVX512F {
-		ks = append(ks, asmKernel("avx512-10x32", 32, microAVX512K, microAVX512N))
+		k := asmKernel("avx512-10x32", 32, microAVX512K, microAVX512N)
+		k.cells = cellKernels{lanes: 16, forward: cellForwardAVX512, backward: cellBackwardAVX512}
+		ks = append(ks, k)
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, asmKernel("avx2-6x16", 16, microAVX2K, microAVX2N))
+		k := asmKernel("avx2-6x16", 16, microAVX2K, microAVX2N)
+		k.cells = cellKernels{lanes: 8, forward: cellForwardAVX2, backward: cellBackwardAVX2}
+		ks = append(ks, k)
 	}
 	return append(ks, goKernel)
 }
+
+// The cell kernels of kernels_amd64.s.
 
 //go:noescape
 func cellForwardAVX512(n int, gates, bias, cPrev, c, m []float32, h int)
@@ -54,8 +60,8 @@ func cellForwardAVX512(n int, gates, bias, cPrev, c, m []float32, h int)
 //go:noescape
 func cellBackwardAVX512(n int, gates, c, cPrev, dm, dc []float32, h int)
 
-func init() {
-	if cpu.X86.HasAVX512F {
-		cellForwardVec, cellBackwardVec = cellForwardAVX512, cellBackwardAVX512
-	}
-}
+//go:noescape
+func cellForwardAVX2(n int, gates, bias, cPrev, c, m []float32, h int)
+
+//go:noescape
+func cellBackwardAVX2(n int, gates, c, cPrev, dm, dc []float32, h int)
