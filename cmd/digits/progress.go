@@ -17,15 +17,19 @@ type progress struct {
 	terminal bool
 	last     time.Time
 	drawn    bool
+	first    int // the first step this process took (a resumed run starts late)
 }
 
 func newProgress(f *os.File) *progress {
 	st, err := f.Stat()
-	return &progress{w: f, terminal: err == nil && st.Mode()&os.ModeCharDevice != 0}
+	return &progress{w: f, terminal: err == nil && st.Mode()&os.ModeCharDevice != 0, first: -1}
 }
 
 // step redraws the bar after a training step.
 func (p *progress) step(r lstm.StepReport) {
+	if p.first < 0 {
+		p.first = r.Step
+	}
 	if !p.terminal || time.Since(p.last) < 100*time.Millisecond {
 		return
 	}
@@ -33,10 +37,9 @@ func (p *progress) step(r lstm.StepReport) {
 	done := r.Step + 1
 	const width = 24
 	filled := width * done / r.Steps
-	eta := "?"
-	if r.SamplesPerSec > 0 && done > 0 {
-		eta = (time.Duration(float64(r.Elapsed) / float64(done) * float64(r.Steps-done))).Round(time.Second).String()
-	}
+	// The time per step so far, over the steps this process took.
+	perStep := float64(r.Elapsed) / float64(done-p.first)
+	eta := time.Duration(perStep * float64(r.Steps-done)).Round(time.Second).String()
 	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%%  epoch %d  loss %.4f  acc %5.1f%%  %5.0f samples/s  ETA %s \033[K",
 		strings.Repeat("=", filled), strings.Repeat(" ", width-filled), 100*float64(done)/float64(r.Steps),
 		r.Epoch+1, r.Loss, 100*r.Accuracy, r.SamplesPerSec, eta)
