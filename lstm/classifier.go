@@ -13,6 +13,8 @@ import (
 // as 28 rows of 28 pixels), and a Linear layer maps the last step's output
 // to class logits. Its parameters are named as PyTorch's state_dict names
 // them: "lstm.weight_ih_l0", …, "classifier.weight", "classifier.bias".
+// A Classifier reuses its buffers from call to call, so it is not safe for
+// concurrent use.
 type Classifier struct {
 	LSTM       *LSTM
 	Head       *Linear // "classifier" in the state_dict

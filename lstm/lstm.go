@@ -4,9 +4,13 @@
 // names and initialisation; plus Linear, cross-entropy, Adam, and the seed
 // model, a Classifier that reads a 28×28 digit as 28 rows.
 //
+// Around them: a training loop (Trainer) with checkpoints that resume bit
+// for bit, evaluation, step-by-step traces of the states (Trace), and model
+// files in safetensors with PyTorch's names (Save, Load, Decode).
+//
 // The forward pass of the recurrence itself, one layer and one direction
 // over all time steps, is backend.Backend.LSTMForward; its plain reference
-// is in backend/cpu/lstm.go.
+// is in backend/cpu/reference.go.
 package lstm
 
 import (

@@ -89,7 +89,7 @@ type EpochReport struct {
 
 // ErrNotFinite is returned when a training step's loss or gradient is NaN
 // or infinite: the parameters are not updated by that step.
-var ErrNotFinite = errors.New("lstm: loss or gradient is not finite (try a lower learning rate or --clip)")
+var ErrNotFinite = errors.New("lstm: loss or gradient is not finite (try a lower learning rate or gradient clipping)")
 
 // Trainer trains a classifier with Adam, epoch after epoch, and can stop
 // and resume at any step with the same result as an uninterrupted run.
