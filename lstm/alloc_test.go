@@ -25,8 +25,12 @@ func TestTrainStepSteadyMemory(t *testing.T) {
 		}
 	}
 	// The pools a collection empties would refill with fresh allocations:
-	// warm up and measure between collections.
+	// warm up and measure between collections. On one thread: with several,
+	// a slice a worker returned can sit in its thread's private pool slot,
+	// which another thread's Get cannot reach, and the count would depend
+	// on scheduling (by some 100 KB a step at most).
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	step()
 	step()
 	var before, after runtime.MemStats

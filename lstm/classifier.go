@@ -206,8 +206,9 @@ func (c *Classifier) TrainStep(x Tensor, labels []int, opt *Adam, clip float32) 
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-// Argmax returns the index of the largest value of v (the first on ties).
-func Argmax(v []float32) int {
+// Argmax returns the index of the largest value of v (the first on ties):
+// the class of logits or of probabilities.
+func Argmax[T float32 | float64](v []T) int {
 	best := 0
 	for i, x := range v {
 		if x > v[best] {

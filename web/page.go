@@ -210,7 +210,7 @@ func (p *Page) renderStatus(m *messages) app.UI {
 func (p *Page) renderBars() app.UI {
 	best := -1
 	if p.probs != nil {
-		best = argmax(p.probs)
+		best = lstm.Argmax(p.probs)
 	}
 	return app.Ul().Class("bars").Body(
 		app.Range(make([]struct{}, lstm.SeedClasses)).Slice(func(d int) app.UI {
@@ -297,7 +297,7 @@ func (p *Page) predicted() string {
 	if p.probs == nil {
 		return ""
 	}
-	return strconv.Itoa(argmax(p.probs))
+	return strconv.Itoa(lstm.Argmax(p.probs))
 }
 
 func (p *Page) probText(d int) string {
@@ -312,16 +312,6 @@ func (p *Page) msText() string {
 		return ""
 	}
 	return strconv.FormatFloat(p.ms, 'f', 2, 64)
-}
-
-func argmax(v []float64) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 func (p *Page) onLanguage(ctx app.Context, e app.Event) {

@@ -36,12 +36,12 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 	}
 	s := a.Shape
 	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
-	res, x := be.forwardOperands(a)
+	var tmp temps
+	defer tmp.release()
+	res, x := be.forwardOperands(a, &tmp)
 
 	be.gemm(false, true, T*B, G, s.Input, x, s.Input, data(a.W.Wih), s.Input, 0, res.gates, G)
-	biasp := kernel.Borrow(G) // added by the cell, as it activates the gates
-	defer kernel.Return(biasp)
-	bias := *biasp
+	bias := tmp.zeros(G) // added by the cell, as it activates the gates
 	if s.Bias {
 		for j, v := range data(a.W.Bih) {
 			bias[j] = v + data(a.W.Bhh)[j]
@@ -54,8 +54,7 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 		whr = packed(true, H, O, data(a.W.Whr), H)
 		defer whr.Release()
 	}
-	h0, c0, zeros := fastInitialState(a.H0, a.C0, B*O, B*H)
-	defer kernel.Return(zeros...)
+	h0, c0 := initialState(a.H0, B*O, &tmp), initialState(a.C0, B*H, &tmp)
 
 	parallelFor(B, batchGrain, func(lo, hi int) {
 		n := hi - lo
@@ -86,22 +85,6 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 	})
 }
 
-// fastInitialState returns the initial state's values, borrowed zeros
-// where it is nil, and what was borrowed.
-func fastInitialState(h0, c0 backend.Buffer, nh, nc int) (h, c []float32, borrowed []*[]float32) {
-	get := func(b backend.Buffer, n int) []float32 {
-		if b != nil {
-			d := data(b)
-			mustLen("initial state", len(d), n)
-			return d
-		}
-		p := kernel.Borrow(n)
-		borrowed = append(borrowed, p)
-		return *p
-	}
-	return get(h0, nh), get(c0, nc), borrowed
-}
-
 // LSTMBackward runs the backward pass through time.
 func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 	if be.reference {
@@ -110,12 +93,11 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 	}
 	s := a.Shape
 	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
-	r := data(a.Reserve)
-	mustLen("LSTMBackward reserve", len(r), be.ReserveLen(s))
-	res := splitReserve(s, r)
+	res := be.backwardReserve(a)
 	dy := data(a.DY)
-	h0, c0, zeros := fastInitialState(a.H0, a.C0, B*O, B*H)
-	defer kernel.Return(zeros...)
+	var tmp temps
+	defer tmp.release()
+	h0, c0 := initialState(a.H0, B*O, &tmp), initialState(a.C0, B*H, &tmp)
 	whh := packed(false, G, O, data(a.W.Whh), O)
 	defer whh.Release()
 	var whr *kernel.PackedB
@@ -123,16 +105,14 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 	if s.Proj > 0 {
 		whr = packed(false, O, H, data(a.W.Whr), H)
 		defer whr.Release()
-		p := kernel.Borrow(T * B * O)
-		defer kernel.Return(p)
-		dhAll = *p
+		dhAll = tmp.zeros(T * B * O)
 	}
 
 	parallelFor(B, batchGrain, func(lo, hi int) {
 		n := hi - lo
-		bufs := []*[]float32{kernel.Borrow(n * O), kernel.Borrow(n * H), kernel.Borrow(n * O), kernel.Borrow(n * O), kernel.Borrow(n * H)}
-		defer kernel.Return(bufs...)
-		dhNext, dcNext, dh, dhRec := *bufs[0], *bufs[1], *bufs[2], *bufs[3]
+		var own temps // this thread's
+		defer own.release()
+		dhNext, dcNext, dh, dhRec := own.zeros(n*O), own.zeros(n*H), own.zeros(n*O), own.zeros(n*O)
 		if a.DHN != nil {
 			copy(dhNext, data(a.DHN)[lo*O:hi*O])
 		}
@@ -141,7 +121,7 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 		}
 		dm := dh
 		if s.Proj > 0 {
-			dm = *bufs[4]
+			dm = own.zeros(n * H)
 		}
 		for k := T - 1; k >= 0; k-- {
 			t := timeAt(s, k)

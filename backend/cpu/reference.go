@@ -37,20 +37,41 @@ func (*Backend) ReserveLen(s backend.LSTMShape) int {
 	return n
 }
 
+// temps are the temporary slices of one operation, borrowed from the
+// kernel package's pools and returned together when it ends.
+type temps []*[]float32
+
+// zeros borrows n zeros.
+func (t *temps) zeros(n int) []float32 {
+	p := kernel.Borrow(n)
+	*t = append(*t, p)
+	return *p
+}
+
+// release returns every borrowed slice.
+func (t *temps) release() { kernel.Return(*t...) }
+
 // forwardOperands checks LSTMForward's operands and returns the reserve
-// (a temporary one when a.Reserve is nil) and x.
-func (be *Backend) forwardOperands(a *backend.LSTMForwardArgs) (res reserve, x []float32) {
+// (a temporary one, from tmp, when a.Reserve is nil) and x.
+func (be *Backend) forwardOperands(a *backend.LSTMForwardArgs, tmp *temps) (res reserve, x []float32) {
 	s := a.Shape
 	var r []float32
 	if a.Reserve != nil {
 		r = data(a.Reserve)
 		mustLen("LSTMForward reserve", len(r), be.ReserveLen(s))
 	} else {
-		r = make([]float32, be.ReserveLen(s))
+		r = tmp.zeros(be.ReserveLen(s))
 	}
 	x = data(a.X)
 	mustLen("LSTMForward x", len(x), s.T*s.B*s.Input)
 	return splitReserve(s, r), x
+}
+
+// backwardReserve checks LSTMBackward's reserve and returns it.
+func (be *Backend) backwardReserve(a *backend.LSTMBackwardArgs) reserve {
+	r := data(a.Reserve)
+	mustLen("LSTMBackward reserve", len(r), be.ReserveLen(a.Shape))
+	return splitReserve(a.Shape, r)
 }
 
 // finishStep ends step t for the n sequences from lo, whose gates, c, h
@@ -102,7 +123,9 @@ func tanh(x float32) float32 { return float32(math.Tanh(float64(x))) }
 func (be *Backend) referenceForward(a *backend.LSTMForwardArgs) {
 	s := a.Shape
 	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
-	res, x := be.forwardOperands(a)
+	var tmp temps
+	defer tmp.release()
+	res, x := be.forwardOperands(a, &tmp)
 
 	// Input projection of every step at once, plus both biases.
 	be.gemm(false, true, T*B, G, s.Input, x, s.Input, data(a.W.Wih), s.Input, 0, res.gates, G)
@@ -111,7 +134,7 @@ func (be *Backend) referenceForward(a *backend.LSTMForwardArgs) {
 		addRows(res.gates, data(a.W.Bhh), T*B)
 	}
 
-	hPrev, cPrev := initialState(a.H0, B*O), initialState(a.C0, B*H)
+	hPrev, cPrev := initialState(a.H0, B*O, &tmp), initialState(a.C0, B*H, &tmp)
 	whh := data(a.W.Whh)
 	for k := range T {
 		t := timeAt(s, k)
@@ -147,10 +170,11 @@ func (be *Backend) referenceForward(a *backend.LSTMForwardArgs) {
 	copy(data(a.CN), cPrev)
 }
 
-// initialState returns the state buffer's values, or n zeros for nil.
-func initialState(b backend.Buffer, n int) []float32 {
+// initialState returns the state buffer's values, or n zeros from tmp
+// for nil.
+func initialState(b backend.Buffer, n int, tmp *temps) []float32 {
 	if b == nil {
-		return make([]float32, n)
+		return tmp.zeros(n)
 	}
 	d := data(b)
 	mustLen("initial state", len(d), n)
@@ -165,11 +189,11 @@ func initialState(b backend.Buffer, n int) []float32 {
 func (be *Backend) referenceBackward(a *backend.LSTMBackwardArgs) {
 	s := a.Shape
 	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
-	r := data(a.Reserve)
-	mustLen("LSTMBackward reserve", len(r), be.ReserveLen(s))
-	res := splitReserve(s, r)
+	res := be.backwardReserve(a)
 	dy := data(a.DY)
-	h0, c0 := initialState(a.H0, B*O), initialState(a.C0, B*H)
+	var tmp temps
+	defer tmp.release()
+	h0, c0 := initialState(a.H0, B*O, &tmp), initialState(a.C0, B*H, &tmp)
 
 	dhNext := make([]float32, B*O)
 	if a.DHN != nil {
@@ -273,9 +297,9 @@ func (be *Backend) weightGrads(a *backend.LSTMBackwardArgs, dA, h, h0 []float32)
 	}
 	if s.Bias {
 		// Both biases get the same gradient, the sum of dA over all rows.
-		dbp := kernel.Borrow(G)
-		defer kernel.Return(dbp)
-		db := *dbp
+		var tmp temps
+		defer tmp.release()
+		db := tmp.zeros(G)
 		sumRows(db, dA, T*B)
 		for j, v := range db {
 			data(a.DW.Bih)[j] += v

@@ -218,18 +218,20 @@ class Cell:
         e(f"VSUBPS {x}, {self.p}, {x}")
 
 
-def cell_forward(isa):
+def cell_kernel(isa, name, slices, body, advance):
+    """A cell kernel: func name(n int, <slices> []float32, h int), whose
+    slices (five, the first gates) come in SI and the registers named,
+    looping body over n units, lanes at a time; AX is the byte offset of
+    the unit, BX one gate block in bytes, DX three; advance names the
+    registers that move with SI."""
     k = Cell(isa)
-    e, r, w = k.emit, k.r, 4 * k.lanes
-    name = f"cellForward{isa}"
-    out = [f"// func {name}(n int, gates, bias, cPrev, c, m []float32, h int)",
+    e = k.emit
+    args = ", ".join(n for n, _ in slices)
+    out = [f"// func {name}(n int, {args} []float32, h int)",
            f"TEXT ·{name}(SB), NOSPLIT, $0-136"]
     e("MOVQ n+0(FP), CX")
-    e("MOVQ gates_base+8(FP), SI")
-    e("MOVQ bias_base+32(FP), R11")
-    e("MOVQ cPrev_base+56(FP), R8")
-    e("MOVQ c_base+80(FP), R9")
-    e("MOVQ m_base+104(FP), R10")
+    for i, (arg, reg) in enumerate(slices):
+        e(f"MOVQ {arg}_base+{8 + 24 * i}(FP), {reg}")
     e("MOVQ h+128(FP), BX")
     e("SHLQ $2, BX")  # one gate block in bytes
     e("LEAQ (BX)(BX*2), DX")  # three
@@ -239,6 +241,24 @@ def cell_forward(isa):
     out += k.out
     k.out = []
     out.append(f"{name}_loop:")
+    body(k)
+    for reg in ["SI", "AX"] + advance:
+        e(f"ADDQ ${4 * k.lanes}, {reg}")
+    e("DECQ CX")
+    e(f"JNZ {name}_loop")
+    out += k.out
+    out += [f"{name}_done:", "\tVZEROUPPER", "\tRET"]
+    return "\n".join(out) + "\n"
+
+
+def cell_forward(isa):
+    return cell_kernel(isa, f"cellForward{isa}",
+                       [("gates", "SI"), ("bias", "R11"), ("cPrev", "R8"), ("c", "R9"), ("m", "R10")],
+                       cell_forward_body, ["R11"])
+
+
+def cell_forward_body(k):
+    e, r = k.emit, k.r
     e(f"VMOVUPS (SI), {r(1)}")  # i
     e(f"VMOVUPS (SI)(BX*1), {r(2)}")  # f
     e(f"VMOVUPS (SI)(BX*2), {r(3)}")  # g
@@ -261,37 +281,16 @@ def cell_forward(isa):
     k.tanh(r(5))
     e(f"VMULPS {r(5)}, {r(4)}, {r(5)}")
     e(f"VMOVUPS {r(5)}, (R10)(AX*1)")
-    e(f"ADDQ ${w}, R11")
-    e(f"ADDQ ${w}, SI")
-    e(f"ADDQ ${w}, AX")
-    e("DECQ CX")
-    e(f"JNZ {name}_loop")
-    out += k.out
-    out += [f"{name}_done:", "\tVZEROUPPER", "\tRET"]
-    return "\n".join(out) + "\n"
 
 
 def cell_backward(isa):
-    k = Cell(isa)
-    e, r, w = k.emit, k.r, 4 * k.lanes
-    name = f"cellBackward{isa}"
-    out = [f"// func {name}(n int, gates, c, cPrev, dm, dc []float32, h int)",
-           f"TEXT ·{name}(SB), NOSPLIT, $0-136"]
-    e("MOVQ n+0(FP), CX")
-    e("MOVQ gates_base+8(FP), SI")
-    e("MOVQ c_base+32(FP), R8")
-    e("MOVQ cPrev_base+56(FP), R9")
-    e("MOVQ dm_base+80(FP), R10")
-    e("MOVQ dc_base+104(FP), R11")
-    e("MOVQ h+128(FP), BX")
-    e("SHLQ $2, BX")
-    e("LEAQ (BX)(BX*2), DX")
-    e("XORQ AX, AX")
-    e(f"SHRQ ${k.lanes.bit_length() - 1}, CX")
-    e(f"JZ {name}_done")
-    out += k.out
-    k.out = []
-    out.append(f"{name}_loop:")
+    return cell_kernel(isa, f"cellBackward{isa}",
+                       [("gates", "SI"), ("c", "R8"), ("cPrev", "R9"), ("dm", "R10"), ("dc", "R11")],
+                       cell_backward_body, [])
+
+
+def cell_backward_body(k):
+    e, r = k.emit, k.r
     e(f"VMOVUPS (SI), {r(1)}")  # i
     e(f"VMOVUPS (SI)(BX*1), {r(2)}")  # f
     e(f"VMOVUPS (SI)(BX*2), {r(3)}")  # g
@@ -333,13 +332,6 @@ def cell_backward(isa):
     # dc = d·f
     e(f"VMULPS {r(2)}, {r(9)}, {r(9)}")
     e(f"VMOVUPS {r(9)}, (R11)(AX*1)")
-    e(f"ADDQ ${w}, SI")
-    e(f"ADDQ ${w}, AX")
-    e("DECQ CX")
-    e(f"JNZ {name}_loop")
-    out += k.out
-    out += [f"{name}_done:", "\tVZEROUPPER", "\tRET"]
-    return "\n".join(out) + "\n"
 
 
 def main():

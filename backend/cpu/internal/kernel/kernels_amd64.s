@@ -3326,9 +3326,9 @@ cellForwardAVX512_loop:
 	VSUBPS Z5, Z21, Z5
 	VMULPS Z5, Z4, Z5
 	VMOVUPS Z5, (R10)(AX*1)
-	ADDQ $64, R11
 	ADDQ $64, SI
 	ADDQ $64, AX
+	ADDQ $64, R11
 	DECQ CX
 	JNZ cellForwardAVX512_loop
 cellForwardAVX512_done:
@@ -3631,9 +3631,9 @@ cellForwardAVX2_loop:
 	VSUBPS Y5, Y13, Y5
 	VMULPS Y5, Y4, Y5
 	VMOVUPS Y5, (R10)(AX*1)
-	ADDQ $32, R11
 	ADDQ $32, SI
 	ADDQ $32, AX
+	ADDQ $32, R11
 	DECQ CX
 	JNZ cellForwardAVX2_loop
 cellForwardAVX2_done:
