@@ -6,7 +6,7 @@ GO      ?= go
 PYTHON  ?= /usr/bin/python3
 WASMEXEC = $(shell $(GO) env GOROOT)/lib/wasm
 # Packages whose tests also run as WebAssembly in Node.
-WASMPKGS = ./lstm/ ./backend/... ./safetensors/ ./mnist/
+WASMPKGS = ./lstm/ ./backend/... ./safetensors/ ./mnist/ ./web/training/
 # Thread counts that make bench compares at.
 THREADS ?= 1 2
 ROUNDS  ?= 3
@@ -15,8 +15,10 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo devel)
 # How the shipped model is trained: the seed's settings (digits train's defaults).
 TRAINFLAGS ?=
 
-# The browser app, built into the folder the server embeds.
+# The browser app, built into the folder the server embeds: the page and
+# the training worker.
 WASM     = web/static/app.wasm
+WORKER   = web/static/worker.wasm
 WASMSRC := $(shell find . -name '*.go' -not -path './cmd/*' -not -path './tools/*' -not -path './.dev/*' -not -name '*_test.go')
 
 .PHONY: run build test test-native test-wasm lint bench train subset fixtures fuzz clean
@@ -26,14 +28,17 @@ run: build
 	./bin/digits serve
 
 ## build: build the browser app (wasm, precompressed) and bin/digits, which embeds it
-build: $(WASM).br
+build: $(WASM).br $(WORKER).br
 	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o bin/digits ./cmd/digits
 
 $(WASM): $(WASMSRC) go.mod go.sum
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -o $@ ./wasm
 
-# app.wasm.br and app.wasm.gz, for digits serve to send by Accept-Encoding.
-$(WASM).br: $(WASM)
+$(WORKER): $(WASMSRC) go.mod go.sum
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -o $@ ./wasm/worker
+
+# FILE.br and FILE.gz, for digits serve to send by Accept-Encoding.
+%.wasm.br: %.wasm
 	$(GO) run ./web/internal/compress $<
 
 ## test: every test: lint, native (with the PyTorch round trip), WebAssembly
@@ -42,12 +47,12 @@ test: lint test-native test-wasm
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	GOOS=js GOARCH=wasm $(GO) vet $(WASMPKGS) ./tools/wasmbench/ ./web/ ./wasm/
+	GOOS=js GOARCH=wasm $(GO) vet $(WASMPKGS) ./tools/wasmbench/ ./web/... ./wasm/...
 	CGO_ENABLED=0 $(GO) build ./...
 
 # WEB_REQUIRE_BROWSER: the web app's test in headless Chromium fails, not
 # skips, without Chromium.
-test-native: $(WASM).br
+test-native: $(WASM).br $(WORKER).br
 	LSTM_REQUIRE_TORCH=1 WEB_REQUIRE_BROWSER=1 $(GO) test ./...
 
 test-wasm:
@@ -83,4 +88,4 @@ fuzz:
 	$(GO) test ./mnist/ -run '^$$' -fuzz FuzzReadIDX -fuzztime $(FUZZTIME)
 
 clean:
-	rm -rf bin run $(WASM) $(WASM).br $(WASM).gz
+	rm -rf bin run $(WASM) $(WASM).br $(WASM).gz $(WORKER) $(WORKER).br $(WORKER).gz

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/lstm-digits/lstm-digits/mnist"
+	"github.com/lstm-digits/lstm-digits/web/training"
 )
 
 // TestBrowser runs the app in headless Chromium, cold (a fresh profile):
@@ -35,99 +36,9 @@ import (
 // without the built wasm, unless WEB_REQUIRE_BROWSER is set (make test
 // sets it).
 func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a browser test")
-	}
-	skip := t.Skip
-	if os.Getenv("WEB_REQUIRE_BROWSER") != "" {
-		skip = t.Fatal
-	}
-	chromium := findChromium()
-	if chromium == "" {
-		skip("no Chromium (set CHROMIUM, or install Debian's chromium)")
-	}
-	site, err := NewSite("test")
-	if err != nil {
-		skip(err)
-	}
-	artifacts := os.Getenv("WEB_ARTIFACTS")
-	if artifacts == "" {
-		artifacts = t.TempDir()
-	}
-	if err := os.MkdirAll(artifacts, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", artifacts)
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: site, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Close()
-	url := "http://" + ln.Addr().String() + "/"
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	ctx, cancel = chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.NoFirstRun,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		// go-app renders on animation frames: keep them coming.
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-backgrounding-occluded-windows", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.Flag("lang", "en-US"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1100),
-	)
-	defer cancel()
-	ctx, cancel = chromedp.NewContext(ctx)
-	defer cancel()
-
-	var (
-		mu       sync.Mutex
-		problems []string
-		phase    = "online"
-	)
-	console := chromedp.Console(ctx)
-	go func() {
-		for m, err := range console {
-			if err != nil {
-				return
-			}
-			if m.Type == "error" || m.IsException() {
-				mu.Lock()
-				problems = append(problems, phase+": "+m.String()+" "+m.URL)
-				mu.Unlock()
-			}
-		}
-	}()
-	shots := 0
-	screenshot := func(name string) {
-		t.Helper()
-		shot, err := chromedp.Run(context.WithoutCancel(ctx), chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Logf("no screenshot %s: %v", name, err)
-			return
-		}
-		shots++
-		path := filepath.Join(artifacts, fmt.Sprintf("%02d-%s.png", shots, name))
-		if err := os.WriteFile(path, shot, 0o644); err != nil {
-			t.Errorf("screenshot: %v", err)
-		}
-	}
-	defer func() {
-		if t.Failed() {
-			screenshot("failure")
-			t.Logf("screenshot of the failure in %s", artifacts)
-		}
-	}()
+	b := openBrowser(t, 60*time.Second)
+	ctx, url, srv, screenshot := b.ctx, b.url, b.srv, b.screenshot
+	defer b.checkConsole()
 
 	// Cold: a fresh profile, nothing cached.
 	start := time.Now()
@@ -222,10 +133,10 @@ func TestBrowser(t *testing.T) {
 		if _, err := waitFor(ctx, `document.querySelector('[data-testid="prediction"]').textContent === `+
 			strconv.Quote(label)+` ? "ok" : ""`); err != nil {
 			got, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="prediction"]`)))
-			t.Errorf("%s: MNIST test image %d, a %s, replayed, reads as %q", phase, i, label, got)
+			t.Errorf("%s: MNIST test image %d, a %s, replayed, reads as %q", b.getPhase(), i, label, got)
 		}
 		checkMaps(ctx, t, "MNIST test image "+strconv.Itoa(i), true)
-		screenshot(fmt.Sprintf("%s-mnist-%d-a-%s", phase, i, label))
+		screenshot(fmt.Sprintf("%s-mnist-%d-a-%s", b.getPhase(), i, label))
 		clear()
 	}
 	if data != nil {
@@ -257,9 +168,7 @@ func TestBrowser(t *testing.T) {
 		resp.Body.Close()
 		t.Fatal("the server still answers")
 	}
-	mu.Lock()
-	phase = "offline"
-	mu.Unlock()
+	b.setPhase("offline")
 	must(t, "offline reload", chromedp.Do(ctx, chromedp.Reload()))
 	warm := interactive(ctx, t, "offline")
 	if warm.Cold {
@@ -299,11 +208,143 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("language switch: Clear button %q, then %q", before, after)
 	}
 	screenshot("offline-example-chinese")
+}
 
-	mu.Lock()
-	defer mu.Unlock()
-	for _, p := range problems {
-		t.Errorf("console: %s", p)
+// browser is a headless Chromium on a fresh profile, and the site served
+// to it on a local port.
+type browser struct {
+	t         *testing.T
+	ctx       context.Context
+	url       string
+	srv       *http.Server
+	artifacts string
+	downloads string // where downloads land
+
+	mu       sync.Mutex
+	problems []string // console errors and exceptions
+	phase    string   // what the test is at, for the messages
+	shots    int
+}
+
+// openBrowser serves the site and starts Chromium for a test of at most
+// timeout. It skips without Chromium or without the built wasm, unless
+// WEB_REQUIRE_BROWSER is set (make test sets it). Screenshots go to
+// $WEB_ARTIFACTS (default: a temporary folder; the test logs where), and
+// one is taken when the test fails.
+func openBrowser(t *testing.T, timeout time.Duration) *browser {
+	if testing.Short() {
+		t.Skip("a browser test")
+	}
+	skip := t.Skip
+	if os.Getenv("WEB_REQUIRE_BROWSER") != "" {
+		skip = t.Fatal
+	}
+	chromium := findChromium()
+	if chromium == "" {
+		skip("no Chromium (set CHROMIUM, or install Debian's chromium)")
+	}
+	site, err := NewSite("test")
+	if err != nil {
+		skip(err)
+	}
+	b := &browser{t: t, artifacts: os.Getenv("WEB_ARTIFACTS"), downloads: t.TempDir(), phase: "online"}
+	if b.artifacts == "" {
+		b.artifacts = t.TempDir()
+	}
+	if err := os.MkdirAll(b.artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", b.artifacts)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.srv = &http.Server{Handler: site, ReadHeaderTimeout: 10 * time.Second}
+	go b.srv.Serve(ln)
+	t.Cleanup(func() { b.srv.Close() })
+	b.url = "http://" + ln.Addr().String() + "/"
+
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	ctx, cancel = chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.NoFirstRun,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		// go-app renders on animation frames: keep them coming.
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1100),
+	)
+	t.Cleanup(cancel)
+	ctx, cancel = chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	b.ctx = ctx
+
+	console := chromedp.Console(ctx)
+	go func() {
+		for m, err := range console {
+			if err != nil {
+				return
+			}
+			if m.Type == "error" || m.IsException() {
+				b.mu.Lock()
+				b.problems = append(b.problems, b.phase+": "+m.String()+" "+m.URL)
+				b.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		if t.Failed() {
+			b.screenshot("failure")
+			t.Logf("screenshot of the failure in %s", b.artifacts)
+		}
+	})
+	return b
+}
+
+func (b *browser) setPhase(p string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.phase = p
+}
+
+func (b *browser) getPhase() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.phase
+}
+
+// screenshot saves the whole page as the next numbered PNG.
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	shot, err := chromedp.Run(context.WithoutCancel(b.ctx), chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Logf("no screenshot %s: %v", name, err)
+		return
+	}
+	b.mu.Lock()
+	b.shots++
+	path := filepath.Join(b.artifacts, fmt.Sprintf("%s-%02d-%s.png", b.t.Name(), b.shots, name))
+	b.mu.Unlock()
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		b.t.Errorf("screenshot: %v", err)
+	}
+}
+
+// checkConsole fails the test for every console error or exception seen.
+func (b *browser) checkConsole() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range b.problems {
+		b.t.Errorf("console: %s", p)
 	}
 }
 
@@ -312,6 +353,7 @@ func TestBrowser(t *testing.T) {
 var offlineNeeds = []string{
 	"/", "/app.js", "/wasm_exec.js", "/app.css", "/manifest.webmanifest", "/web/app.wasm",
 	ModelPath, "/web/app.css", "/web/icon.svg", "/web/icon-192.png", "/web/icon-512.png",
+	"/web/store.js", WorkerPath, "/web/worker.wasm", training.DataPath,
 }
 
 func jsList(ss []string) string {

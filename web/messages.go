@@ -24,6 +24,43 @@ type messages struct {
 	howOutro                       string
 	canvasLabel, modelInputLabel   string
 	stepSliderLabel, languageLabel string
+
+	// The model panel.
+	modelTitle                       string
+	sourceBundled, sourceTrained     string
+	sourceUploaded                   string // file name
+	modelShape                       string // parameters, hidden size, layers
+	modelAccuracy                    string // accuracy %, test images
+	modelUntested                    string
+	download, upload, reset          string
+	uploadFailed                     string // file name, error
+	uploadDone                       string // file name
+	modelKept                        string
+	storageFailed                    string // error
+	storedOnly                       string
+	trainTitle, trainHint            string
+	startFrom, fromModel, fromScratch string
+	hiddenSize, layers, learningRate string
+	batchSize, epochs                string
+	trainImages, testImages          string
+	workers, mineTimes               string
+	start, pause, resume, stop       string
+	starting                         string
+	progress                         string // epoch, epochs, batch, batches
+	speed                            string // samples/s, time left
+	paused                           string
+	lossLabel, accuracyLabel         string
+	throughputLabel                  string
+	lossChart, accuracyChart         string
+	confusion                        string // test images
+	perClass                         string
+	trainDone, trainStopped          string // accuracy %
+	trainFailed                      string // error
+	mineTitle, mineHint              string
+	thisDigitIs, addSample           string
+	mineCount                        string // digits saved
+	teach, forget, drawFirst         string
+	mineNone                         string
 }
 
 // english and chinese are the two message tables; pick chooses between them.
@@ -42,8 +79,8 @@ var (
 		insideHint:   "Each row is one time step: the model has read that many rows of the image. Point at a row (or move the slider) to highlight it in the 28×28 image.",
 		step:         "Step %d of 28",
 		probsPerStep: "Class probabilities after each step (columns 0–9)",
-		hidden:       "Layer %d hidden state h (28 steps × 128 units)",
-		cell:         "Layer %d cell state c, as tanh(c) (28 steps × 128 units)",
+		hidden:       "Layer %d hidden state h (28 steps × %d units)",
+		cell:         "Layer %d cell state c, as tanh(c) (28 steps × %d units)",
 		howTitle:     "How this model works",
 		howIntro:     "The model is PyTorch's nn.LSTM(input_size=28, hidden_size=128, num_layers=2, batch_first=True) followed by nn.Linear(128, 10), computed here by Go compiled to WebAssembly.",
 		howArgs: [][2]string{
@@ -62,6 +99,38 @@ var (
 		modelInputLabel: "The 28×28 image the model reads",
 		stepSliderLabel: "Time step to highlight",
 		languageLabel:   "Language",
+
+		modelTitle:    "The model",
+		sourceBundled: "The bundled model", sourceTrained: "Trained in this browser", sourceUploaded: "Uploaded from %s",
+		modelShape:    "%d parameters · hidden size %d · %d layer(s)",
+		modelAccuracy: "%.2f%% correct on %d test images", modelUntested: "not yet tested",
+		download: "Download (.safetensors)", upload: "Upload a .safetensors model", reset: "Back to the bundled model",
+		uploadFailed: "Could not use %s: %v", uploadDone: "Now using %s.", modelKept: "The previous model is kept.",
+		storageFailed: "This browser did not keep the model (%v); it is used until you leave the page.",
+		storedOnly:    "Kept in this browser: it is still here after a reload.",
+		trainTitle:    "Train it in your browser",
+		trainHint:     "The real 2-layer LSTM trains here, in Web Workers running the same Go code, on 10,000 MNIST images shipped with the page. The page stays responsive; the drawing above uses the new model after every epoch.",
+		startFrom:     "Start from", fromModel: "the current model (fine-tune)", fromScratch: "scratch (random weights)",
+		hiddenSize: "Hidden size", layers: "Layers", learningRate: "Learning rate", batchSize: "Batch size", epochs: "Epochs",
+		trainImages: "Training images", testImages: "Test images", workers: "Workers", mineTimes: "Your digits, repeated",
+		start: "Start", pause: "Pause", resume: "Resume", stop: "Stop",
+		starting:  "Starting %d worker(s) and loading the images…",
+		progress:  "Epoch %d of %d · batch %d of %d",
+		speed:     "%.0f samples/s · %s left",
+		paused:    "Paused",
+		lossLabel: "Loss", accuracyLabel: "Test accuracy", throughputLabel: "Samples/s",
+		lossChart:     "Training loss, batch by batch",
+		accuracyChart: "Accuracy: each training batch (line), the test images after each epoch (dots)",
+		confusion:     "Confusion matrix on the %d test images: rows are the true digit, columns the prediction",
+		perClass:      "Per digit",
+		trainDone:     "Done: %.2f%% correct on the test images. The drawing above uses this model now.",
+		trainStopped:  "Stopped: %.2f%% correct on the test images. The drawing above uses this model now.",
+		trainFailed:   "Training failed: %v",
+		mineTitle:     "Teach it your handwriting",
+		mineHint:      "Draw a digit above, say which digit it is, and add it. Then teach: the model fine-tunes on your digits mixed with MNIST, so that it learns your hand without forgetting everyone else's.",
+		thisDigitIs:   "This is a", addSample: "Add to my digits",
+		mineCount: "%d of your digits are kept in this browser.", mineNone: "No digits of yours yet.",
+		teach: "Teach it my handwriting", forget: "Forget my digits", drawFirst: "Draw a digit first.",
 	}
 	chinese = &messages{
 		lang: "zh-CN", langName: "简体中文", switchTo: "English",
@@ -77,8 +146,8 @@ var (
 		insideHint:   "每一行是一个时间步：模型已读入图像的这么多行。指向某一行（或拖动滑块），即可在 28×28 图像中高亮该行。",
 		step:         "第 %d 步，共 28 步",
 		probsPerStep: "每一步之后的类别概率（0–9 列）",
-		hidden:       "第 %d 层隐藏状态 h（28 步 × 128 个单元）",
-		cell:         "第 %d 层细胞状态 c，显示为 tanh(c)（28 步 × 128 个单元）",
+		hidden:       "第 %d 层隐藏状态 h（28 步 × %d 个单元）",
+		cell:         "第 %d 层细胞状态 c，显示为 tanh(c)（28 步 × %d 个单元）",
 		howTitle:     "这个模型如何工作",
 		howIntro:     "模型是 PyTorch 的 nn.LSTM(input_size=28, hidden_size=128, num_layers=2, batch_first=True)，后接 nn.Linear(128, 10)，这里由编译成 WebAssembly 的 Go 代码计算。",
 		howArgs: [][2]string{
@@ -97,6 +166,38 @@ var (
 		modelInputLabel: "模型读入的 28×28 图像",
 		stepSliderLabel: "要高亮的时间步",
 		languageLabel:   "语言",
+
+		modelTitle:    "模型",
+		sourceBundled: "内置模型", sourceTrained: "在此浏览器中训练", sourceUploaded: "上传自 %s",
+		modelShape:    "%d 个参数 · 隐藏层大小 %d · %d 层",
+		modelAccuracy: "在 %[2]d 张测试图像上准确率 %.2[1]f%%", modelUntested: "尚未测试",
+		download: "下载（.safetensors）", upload: "上传 .safetensors 模型", reset: "恢复内置模型",
+		uploadFailed: "无法使用 %s：%v", uploadDone: "现在使用 %s。", modelKept: "已保留之前的模型。",
+		storageFailed: "此浏览器未能保存模型（%v）；离开页面前仍会使用它。",
+		storedOnly:    "已保存在此浏览器中：重新加载后仍在。",
+		trainTitle:    "在浏览器中训练",
+		trainHint:     "真正的两层 LSTM 就在这里训练：Web Worker 运行同样的 Go 代码，使用随页面提供的 10,000 张 MNIST 图像。页面保持响应；每个轮次之后，上面的书写区就会使用新模型。",
+		startFrom:     "起点", fromModel: "当前模型（微调）", fromScratch: "从零开始（随机权重）",
+		hiddenSize: "隐藏层大小", layers: "层数", learningRate: "学习率", batchSize: "批量大小", epochs: "轮次",
+		trainImages: "训练图像", testImages: "测试图像", workers: "Worker 数", mineTimes: "你的数字重复次数",
+		start: "开始", pause: "暂停", resume: "继续", stop: "停止",
+		starting:  "正在启动 %d 个 worker 并加载图像…",
+		progress:  "第 %d 轮，共 %d 轮 · 第 %d 批，共 %d 批",
+		speed:     "每秒 %.0f 个样本 · 还剩 %s",
+		paused:    "已暂停",
+		lossLabel: "损失", accuracyLabel: "测试准确率", throughputLabel: "样本/秒",
+		lossChart:     "训练损失，逐批",
+		accuracyChart: "准确率：每个训练批次（折线），每轮之后的测试图像（圆点）",
+		confusion:     "在 %d 张测试图像上的混淆矩阵：行是真实数字，列是预测",
+		perClass:      "各数字",
+		trainDone:     "完成：测试图像准确率 %.2f%%。上面的书写区现在使用这个模型。",
+		trainStopped:  "已停止：测试图像准确率 %.2f%%。上面的书写区现在使用这个模型。",
+		trainFailed:   "训练失败：%v",
+		mineTitle:     "教它认你的笔迹",
+		mineHint:      "在上面写一个数字，说明它是几，然后添加。再点“教它”：模型在你的数字和 MNIST 的混合数据上微调，学会你的笔迹而不忘记别人的。",
+		thisDigitIs:   "这是", addSample: "加入我的数字",
+		mineCount: "此浏览器中保存了你的 %d 个数字。", mineNone: "还没有你的数字。",
+		teach: "教它认我的笔迹", forget: "删除我的数字", drawFirst: "请先写一个数字。",
 	}
 )
 

@@ -10,16 +10,15 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
 	"image"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
-	"github.com/lstm-digits/lstm-digits/backend/cpu"
 	"github.com/lstm-digits/lstm-digits/lstm"
 	"github.com/lstm-digits/lstm-digits/mnist"
 )
@@ -51,11 +50,20 @@ type Page struct {
 
 	msg *messages
 
-	model    *lstm.Classifier
-	err      error // what went wrong, shown instead of the model's details
-	accuracy float64
-	testN    int
-	sizeKiB  int
+	model     *lstm.Classifier
+	modelFile []byte // the model's file, for download and fine-tuning
+	bundled   []byte // the bundled model's file, for reset
+	source    string // where the model came from: fromBundle, fromTrain or fromUpload+name
+	err       error  // what went wrong, shown instead of the model's details
+	accuracy  float64
+	testN     int
+	// modelMsg says how the last upload or save went; modelMsgErr marks
+	// it as an error.
+	modelMsg    string
+	modelMsgErr bool
+
+	train trainState
+	mine  mineState
 
 	strokes  [][]point
 	drawing  bool
@@ -69,35 +77,37 @@ type Page struct {
 	step  int // highlighted time step, -1 for none
 }
 
-// OnMount picks the language and loads the model.
+// OnMount picks the language and loads the model: the one kept in
+// IndexedDB from an earlier visit (trained or uploaded here), else the
+// bundled one.
 func (p *Page) OnMount(ctx app.Context) {
 	p.msg = pick(app.Window().Get("navigator").Get("language").String())
 	app.Window().Get("document").Get("documentElement").Set("lang", p.msg.lang)
 	p.step = -1
+	p.initTraining()
 	ctx.Async(func() {
-		data, err := fetchBytes(ModelPath)
-		var (
-			model *lstm.Classifier
-			meta  map[string]string
-		)
-		if err == nil {
-			model, meta, err = lstm.Decode(cpu.New(), data)
+		bundled, err := fetchBytes(ModelPath)
+		var kept []byte
+		source := fromBundle
+		if v, serr := store("getModel"); serr == nil && v.Truthy() {
+			kept, source = goBytes(v.Get("bytes")), v.Get("source").String()
 		}
+		pixels, _, merr := loadMine()
 		ctx.Dispatch(func(ctx app.Context) {
+			if merr == nil {
+				p.mine.count = len(pixels) / mnist.Pixels
+			}
 			if err != nil {
 				p.err = fmt.Errorf("load model: %w", err)
 				return
 			}
-			p.model = model
-			p.sizeKiB = len(data) / 1024
-			var training struct {
-				TestAccuracy float64 `json:"test_accuracy"`
-				TestImages   int     `json:"test_images"`
+			p.bundled = bundled
+			if kept != nil && p.useModel(ctx, kept, source, false) == nil {
+				return
 			}
-			if json.Unmarshal([]byte(meta["training"]), &training) == nil {
-				p.accuracy, p.testN = training.TestAccuracy, training.TestImages
+			if err := p.useModel(ctx, bundled, fromBundle, false); err != nil {
+				p.err = fmt.Errorf("load model: %w", err)
 			}
-			p.predict() // what was drawn while the model loaded
 		})
 	})
 }
@@ -185,6 +195,9 @@ func (p *Page) Render() app.UI {
 				),
 			),
 			p.renderInside(m),
+			p.renderModel(m),
+			p.renderMine(m),
+			p.renderTraining(m),
 			app.Section().Class("panel how").Body(
 				app.H2().Text(m.howTitle),
 				app.P().Text(m.howIntro),
@@ -203,8 +216,17 @@ func (p *Page) renderStatus(m *messages) app.UI {
 	case p.model == nil:
 		return app.P().Class("status").DataSet("testid", "model-loading").Text(m.loading)
 	}
-	return app.P().Class("status").DataSet("testid", "model-info").
-		Text(fmt.Sprintf(m.modelInfo, 100*p.accuracy, p.testN, p.sizeKiB))
+	info := fmt.Sprintf(m.modelInfo, 100*p.accuracy, p.testN, len(p.modelFile)/1024)
+	if p.source != fromBundle {
+		info = m.sourceTrained
+		if strings.HasPrefix(p.source, fromUpload) {
+			info = fmt.Sprintf(m.sourceUploaded, strings.TrimPrefix(p.source, fromUpload))
+		}
+		if p.testN > 0 {
+			info += " · " + fmt.Sprintf(m.modelAccuracy, 100*p.accuracy, p.testN)
+		}
+	}
+	return app.P().Class("status").DataSet("testid", "model-info").Text(info)
 }
 
 func (p *Page) renderBars() app.UI {
@@ -239,9 +261,9 @@ func (p *Page) renderInside(m *messages) app.UI {
 	if p.step >= 0 {
 		step = fmt.Sprintf(m.step, p.step+1)
 	}
-	layers := 2
+	layers, units := lstm.Seed().NumLayers, lstm.Seed().HiddenSize
 	if p.model != nil {
-		layers = p.model.Config().NumLayers
+		layers, units = p.model.Config().NumLayers, p.model.Config().HiddenSize
 	}
 	digits := make([]string, lstm.SeedClasses)
 	for d := range digits {
@@ -250,8 +272,8 @@ func (p *Page) renderInside(m *messages) app.UI {
 	maps := []app.UI{heatmap("probs-map", m.probsPerStep, lstm.SeedClasses, p.step, digits, p.onHover)}
 	for k := range layers {
 		maps = append(maps,
-			heatmap(fmt.Sprintf("h-map-%d", k), fmt.Sprintf(m.hidden, k+1), 128, p.step, nil, p.onHover),
-			heatmap(fmt.Sprintf("c-map-%d", k), fmt.Sprintf(m.cell, k+1), 128, p.step, nil, p.onHover))
+			heatmap(fmt.Sprintf("h-map-%d", k), fmt.Sprintf(m.hidden, k+1, units), units, p.step, nil, p.onHover),
+			heatmap(fmt.Sprintf("c-map-%d", k), fmt.Sprintf(m.cell, k+1, units), units, p.step, nil, p.onHover))
 	}
 	return app.Section().Class("panel inside").Body(
 		app.H2().Text(m.inside),
@@ -505,6 +527,9 @@ func (p *Page) infer() error {
 		return err
 	}
 	p.input, p.probs, p.trace = x, lstm.Softmax(logits.Data), trace
+	if !p.mine.chosen {
+		p.mine.label = lstm.Argmax(p.probs) // the label to add it under, unless the visitor chose one
+	}
 	return nil
 }
 
@@ -544,16 +569,17 @@ func (p *Page) paintMaps() {
 	if p.model == nil {
 		return
 	}
-	for k := range p.model.Config().NumLayers {
-		paintStates(fmt.Sprintf("h-map-%d", k), t, func(t *lstm.Trace) [][]float32 { return t.H[k] }, false)
-		paintStates(fmt.Sprintf("c-map-%d", k), t, func(t *lstm.Trace) [][]float32 { return t.C[k] }, true)
+	cfg := p.model.Config()
+	for k := range cfg.NumLayers {
+		paintStates(fmt.Sprintf("h-map-%d", k), cfg.HiddenSize, t, func(t *lstm.Trace) [][]float32 { return t.H[k] }, false)
+		paintStates(fmt.Sprintf("c-map-%d", k), cfg.HiddenSize, t, func(t *lstm.Trace) [][]float32 { return t.C[k] }, true)
 	}
 }
 
-// paintStates draws one layer's states, one row per step, through tanh
-// when squash is set (c is unbounded; h is already in [-1, 1]).
-func paintStates(id string, t *lstm.Trace, states func(*lstm.Trace) [][]float32, squash bool) {
-	const cols = 128
+// paintStates draws one layer's states, cols units wide, one row per
+// step, through tanh when squash is set (c is unbounded; h is already in
+// [-1, 1]).
+func paintStates(id string, cols int, t *lstm.Trace, states func(*lstm.Trace) [][]float32, squash bool) {
 	pix := make([]byte, 4*mnist.Rows*cols)
 	for s := range mnist.Rows {
 		for j := range cols {

@@ -19,15 +19,17 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
 	"github.com/lstm-digits/lstm-digits/assets"
+	"github.com/lstm-digits/lstm-digits/web/training"
 )
 
-// static holds what the Makefile builds into static/: app.wasm and its
-// precompressed app.wasm.br and app.wasm.gz.
+// static holds what the Makefile builds into static/: app.wasm (the page)
+// and worker.wasm (the training worker), each with its precompressed .br
+// and .gz.
 //
 //go:embed static
 var static embed.FS
 
-//go:embed app.css icon.svg
+//go:embed app.css icon.svg worker.js store.js
 var files embed.FS
 
 // CSP is the Content-Security-Policy of every response: nothing remote,
@@ -62,26 +64,43 @@ type Site struct {
 // (and the service worker's cache) fetch the new wasm. It fails if the wasm
 // was not built into web/static.
 func NewSite(version string) (*Site, error) {
-	wasm, err := static.ReadFile("static/app.wasm")
+	page, err := readBuild("app.wasm")
 	if err != nil {
-		return nil, fmt.Errorf("the browser app is not built (run make build): %w", err)
+		return nil, err
 	}
-	br, _ := static.ReadFile("static/app.wasm.br")
-	gz, _ := static.ReadFile("static/app.wasm.gz")
-	return newSite(version, wasm, br, gz)
+	worker, err := readBuild("worker.wasm")
+	if err != nil {
+		return nil, err
+	}
+	return newSite(version, page, worker)
 }
 
-// newSite returns the site serving the given wasm and its brotli and gzip
-// forms (nil when absent).
-func newSite(version string, wasm, br, gz []byte) (*Site, error) {
-	css, err := files.ReadFile("app.css")
+// build is a file the Makefile builds into static/, with its brotli and
+// gzip forms (nil when absent).
+type build struct{ body, br, gz []byte }
+
+// readBuild reads static/name and its compressed forms.
+func readBuild(name string) (build, error) {
+	body, err := static.ReadFile("static/" + name)
 	if err != nil {
-		return nil, err
+		return build{}, fmt.Errorf("the browser app is not built (run make build): %w", err)
 	}
-	svg, err := files.ReadFile("icon.svg")
-	if err != nil {
-		return nil, err
+	br, _ := static.ReadFile("static/" + name + ".br")
+	gz, _ := static.ReadFile("static/" + name + ".gz")
+	return build{body, br, gz}, nil
+}
+
+// newSite returns the site serving the given page and worker wasm.
+func newSite(version string, page, worker build) (*Site, error) {
+	var text [4][]byte
+	for i, name := range []string{"app.css", "icon.svg", "worker.js", "store.js"} {
+		b, err := files.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		text[i] = b
 	}
+	css, svg, workerJS, storeJS := text[0], text[1], text[2], text[3]
 	Route() // the server pre-renders the pages: it needs the routes too
 	s := &Site{
 		app: &app.Handler{
@@ -97,19 +116,24 @@ func newSite(version string, wasm, br, gz []byte) (*Site, error) {
 				AppleTouch: "/web/icon-192.png",
 			},
 			Styles:                  []string{"/web/app.css"},
+			Scripts:                 []string{"/web/store.js"},
 			BackgroundColor:         "#f7f7f4",
 			ThemeColor:              "#1d4e89",
 			LoadingLabel:            "Loading the model… {progress}%",
-			Version:                 fmt.Sprintf("%s-%x", version, sha256.Sum256(wasm))[:len(version)+13],
+			Version:                 fmt.Sprintf("%s-%x", version, sha256.Sum256(append(page.body, worker.body...)))[:len(version)+13],
 			WasmContentLengthHeader: wasmSizeHeader,
 			// The service worker caches these too (go-app adds the pages,
 			// its scripts, the wasm, the styles and the PNG icons), so that
-			// after one visit the page loads and predicts offline.
-			CacheableResources: []string{ModelPath, "/web/icon.svg"},
+			// after one visit the page loads, predicts and trains offline.
+			CacheableResources: []string{ModelPath, "/web/icon.svg", WorkerPath, "/web/worker.wasm", training.DataPath},
 		},
 		assets: map[string]asset{
-			"/web/app.wasm":     {body: wasm, br: br, gz: gz, contentType: "application/wasm"},
+			"/web/app.wasm":     {body: page.body, br: page.br, gz: page.gz, contentType: "application/wasm"},
+			"/web/worker.wasm":  {body: worker.body, br: worker.br, gz: worker.gz, contentType: "application/wasm"},
 			ModelPath:           {body: assets.Model, contentType: "application/octet-stream"},
+			training.DataPath:   {body: assets.MNISTSubset, contentType: "application/gzip"},
+			WorkerPath:          {body: workerJS, contentType: "text/javascript; charset=utf-8"},
+			"/web/store.js":     {body: storeJS, contentType: "text/javascript; charset=utf-8"},
 			"/web/app.css":      {body: css, contentType: "text/css; charset=utf-8"},
 			"/web/icon.svg":     {body: svg, contentType: "image/svg+xml", immutable: true},
 			"/web/icon-192.png": {body: icon(192), contentType: "image/png", immutable: true},

@@ -1,0 +1,222 @@
+//go:build js && wasm
+
+// Command worker is the web app's training worker: web/worker.js runs it
+// in a Web Worker, where it trains the LSTM (package web/training) off the
+// page's thread. It has two roles, set by the first message it gets:
+//
+//   - {type: "train", settings, model, mine, peers}: the leader. It runs
+//     the training, reports each step and epoch to the page, and sends a
+//     share of every batch to each peer (a MessagePort to a replica).
+//     Later messages {type: "pause" | "resume" | "stop"} steer the run.
+//   - {type: "replica", port}: a replica. It computes the gradients of the
+//     shares the leader sends on port (lstm.Classifier.ShareGradient).
+//
+// It sends the page {type: "report", report, model?}, then {type: "done",
+// model} or {type: "error", message}.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"syscall/js"
+	"time"
+
+	"github.com/lstm-digits/lstm-digits/backend/cpu"
+	"github.com/lstm-digits/lstm-digits/lstm"
+	"github.com/lstm-digits/lstm-digits/mnist"
+	"github.com/lstm-digits/lstm-digits/web/training"
+)
+
+var self = js.Global()
+
+func main() {
+	be := cpu.New()
+	var (
+		busy bool          // a "train" message came
+		run  *training.Run // the run, once ready
+		stop context.CancelFunc
+	)
+	handle := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		msg := args[0].Get("data")
+		switch t := msg.Get("type").String(); t {
+		case "train":
+			if busy {
+				post(errorMessage(errors.New("worker: a run is already going")), nil)
+				return nil
+			}
+			busy = true
+			var ctx context.Context
+			ctx, stop = context.WithCancel(context.Background())
+			go func() { // newRun fetches: it blocks, which a callback must not
+				r, err := newRun(be, msg)
+				if err != nil {
+					post(errorMessage(err), nil)
+					return
+				}
+				run = r
+				train(ctx, r)
+			}()
+		case "stop":
+			if stop != nil {
+				stop()
+			}
+		case "pause", "resume":
+			if run != nil { // a run still loading cannot be paused yet
+				map[string]func(){"pause": run.Control.Pause, "resume": run.Control.Resume}[t]()
+			}
+		case "replica":
+			serveReplica(be, msg.Get("port"))
+		default:
+			post(errorMessage(fmt.Errorf("worker: unknown message type %q", t)), nil)
+		}
+		return nil
+	})
+	// worker.js queued what came before Go started: take those, then the rest.
+	self.Call("lstmWorkerReady", handle)
+	select {}
+}
+
+// newRun prepares the run a "train" message asks for: the settings (JSON),
+// the model to fine-tune (bytes, or null), the visitor's digits ({pixels,
+// labels} bytes, or null) and the replicas' ports.
+func newRun(be *cpu.Backend, msg js.Value) (*training.Run, error) {
+	var s training.Settings
+	if err := json.Unmarshal([]byte(msg.Get("settings").String()), &s); err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	file, err := fetch(training.DataPath)
+	if err != nil {
+		return nil, err
+	}
+	data, err := training.DecodeData(file)
+	if err != nil {
+		return nil, err
+	}
+	var mine *mnist.Set
+	if m := msg.Get("mine"); truthy(m) {
+		if mine, err = mnist.NewSet(bytesOf(m.Get("pixels")), bytesOf(m.Get("labels"))); err != nil {
+			return nil, fmt.Errorf("your digits: %w", err)
+		}
+	}
+	var model []byte
+	if m := msg.Get("model"); truthy(m) {
+		model = bytesOf(m)
+	}
+	r, err := training.New(be, s, data, mine, model)
+	if err != nil {
+		return nil, err
+	}
+	peers := msg.Get("peers")
+	for i := range peers.Length() {
+		r.Replicas = append(r.Replicas, newPortReplica(peers.Index(i), r.Classifier().Config()))
+	}
+	r.Device = fmt.Sprintf("browser: %s, %d worker(s)", be.Name(), len(r.Replicas)+1)
+	return r, nil
+}
+
+// train runs r, posting its reports, then its model or its error.
+func train(ctx context.Context, r *training.Run) {
+	model, err := r.Go(ctx, func(rep training.Report, model []byte) {
+		b, _ := json.Marshal(rep) // a Report always encodes
+		msg := object(map[string]any{"type": "report", "report": string(b)})
+		post(msg, model)
+		// Let the worker's event loop deliver pause and stop: Go's
+		// scheduler hands back to JavaScript only when it has nothing to run.
+		time.Sleep(time.Millisecond)
+	})
+	if err != nil {
+		post(errorMessage(err), nil)
+		return
+	}
+	post(object(map[string]any{"type": "done"}), model)
+}
+
+func errorMessage(err error) js.Value {
+	return object(map[string]any{"type": "error", "message": err.Error()})
+}
+
+// post sends msg to the page, with model (when not nil) as its "model": an
+// ArrayBuffer handed over without a copy.
+func post(msg js.Value, model []byte) {
+	if model == nil {
+		self.Call("postMessage", msg)
+		return
+	}
+	buf := jsBytes(model)
+	msg.Set("model", buf)
+	self.Call("postMessage", msg, []any{buf})
+}
+
+// object returns a JavaScript object with the given properties.
+func object(props map[string]any) js.Value {
+	o := js.Global().Get("Object").New()
+	for k, v := range props {
+		o.Set(k, v)
+	}
+	return o
+}
+
+// truthy reports whether v is neither undefined nor null.
+func truthy(v js.Value) bool { return !v.IsUndefined() && !v.IsNull() }
+
+// bytesOf copies an ArrayBuffer or typed array into Go.
+func bytesOf(v js.Value) []byte {
+	u8 := js.Global().Get("Uint8Array")
+	if !v.InstanceOf(u8) {
+		if v.Get("buffer").Truthy() {
+			v = u8.New(v.Get("buffer"), v.Get("byteOffset"), v.Get("byteLength"))
+		} else {
+			v = u8.New(v)
+		}
+	}
+	b := make([]byte, v.Length())
+	js.CopyBytesToGo(b, v)
+	return b
+}
+
+// jsBytes copies b into a new ArrayBuffer.
+func jsBytes(b []byte) js.Value {
+	u8 := js.Global().Get("Uint8Array").New(len(b))
+	js.CopyBytesToJS(u8, b)
+	return u8.Get("buffer")
+}
+
+// fetch GETs url with the worker's fetch (which the page's service worker
+// answers from its cache when offline). It blocks: call it from a
+// goroutine, not from a callback.
+func fetch(url string) ([]byte, error) {
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	var onBody, onResponse, onError js.Func
+	onError = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		done <- result{err: fmt.Errorf("fetch %s: %s", url, args[0].Call("toString").String())}
+		return nil
+	})
+	onBody = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		done <- result{b: bytesOf(args[0])}
+		return nil
+	})
+	onResponse = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		resp := args[0]
+		if !resp.Get("ok").Bool() {
+			done <- result{err: fmt.Errorf("fetch %s: HTTP %d", url, resp.Get("status").Int())}
+			return nil
+		}
+		resp.Call("arrayBuffer").Call("then", onBody, onError)
+		return nil
+	})
+	defer onBody.Release()
+	defer onResponse.Release()
+	defer onError.Release()
+	self.Call("fetch", url).Call("then", onResponse, onError)
+	r := <-done
+	return r.b, r.err
+}
+
+// lstm.Replica is implemented by portReplica (replica.go).
+var _ lstm.Replica = (*portReplica)(nil)

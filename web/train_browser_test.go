@@ -1,0 +1,268 @@
+//go:build !js
+
+package web
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"github.com/lstm-digits/lstm-digits/assets"
+)
+
+// TestBrowserTraining trains in headless Chromium: a short run from
+// scratch in the page's Web Workers, paused and resumed, with the loss
+// falling on the chart, the test accuracy and confusion matrix after each
+// epoch, and no main-thread task over 50 ms all along (a
+// PerformanceObserver of long tasks). Then it downloads the trained model
+// and has digits eval read it, uploads a corrupt file (a message, the
+// model kept), reloads (the model is still there, from IndexedDB), adds a
+// digit of "my" handwriting and fine-tunes with it, and resets to the
+// bundled model.
+func TestBrowserTraining(t *testing.T) {
+	b := openBrowser(t, 4*time.Minute)
+	ctx := b.ctx
+	defer b.checkConsole()
+	must(t, "load", chromedp.Do(ctx, chromedp.Navigate(b.url)))
+	_, err := chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: b.downloads,
+	})
+	must(t, "downloads", err)
+	interactive(ctx, t, "cold")
+	summary := func() string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="model-summary"]`)))
+		must(t, "model summary", err)
+		return s
+	}
+	if s := summary(); !strings.HasPrefix(s, "The bundled model · 99.") {
+		t.Errorf("model summary %q, want the bundled model's", s)
+	}
+
+	// Long tasks on the page's thread, from now on.
+	must(t, "long tasks", chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		window.longTasks = [];
+		new PerformanceObserver(list => { for (const e of list.getEntries()) window.longTasks.push(Math.round(e.duration)); })
+			.observe({type: "longtask"});
+	})()`)))
+
+	// A small model from scratch, for a short run: 2 epochs of 2,000 images.
+	setFields(ctx, t, map[string]string{
+		"train-from": "scratch", "train-hidden": "48", "train-layers": "1", "train-lr": "0.01",
+		"train-batch": "50", "train-epochs": "2", "train-train_images": "2000", "train-test_images": "500",
+	})
+	workers, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`[data-testid="train-workers"]`)))
+	must(t, "workers", err)
+	t.Logf("training with %s worker(s) (navigator.hardwareConcurrency, at most 4)", workers)
+	click(ctx, t, "train-start")
+	first, err := waitFor(ctx, `document.querySelector('[data-testid="train-loss"]').textContent`)
+	must(t, "first step", err)
+	t.Logf("first loss %s", first)
+
+	// Pause: no step is taken until Resume.
+	waitSteps(ctx, t, 5)
+	click(ctx, t, "train-pause")
+	_, err = waitFor(ctx, `document.querySelector('[data-testid="train-pause"]').textContent === "Resume" ? "ok" : ""`)
+	must(t, "paused", err)
+	time.Sleep(300 * time.Millisecond) // the step under way when the pause came
+	at := progress(ctx, t)
+	time.Sleep(1500 * time.Millisecond)
+	if now := progress(ctx, t); now != at {
+		t.Errorf("paused at step %d, yet at step %d 1.5 s later", at, now)
+	}
+	b.screenshot("paused")
+	click(ctx, t, "train-pause")
+	waitSteps(ctx, t, at+3)
+
+	done := waitDone(ctx, t)
+	t.Logf("run: %s", done)
+	b.screenshot("trained")
+	acc, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="train-accuracy"]`)))
+	must(t, "accuracy", err)
+	if a, err := strconv.ParseFloat(acc, 64); err != nil || a < 0.4 || a > 1 {
+		t.Errorf("test accuracy %q after the run, want a number in [0.4, 1]", acc)
+	}
+	speed, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="train-throughput"]`)))
+	must(t, "throughput", err)
+	if v, err := strconv.ParseFloat(speed, 64); err != nil || v <= 0 {
+		t.Errorf("throughput %q, want a positive number", speed)
+	}
+	t.Logf("small model in the browser: %s samples/s, test accuracy %s", speed, acc)
+
+	// The charts: the loss line falls, the accuracy line and its two test
+	// dots are drawn, the confusion matrix has a row per digit.
+	charts, err := chromedp.Run(ctx, chromedp.Evaluate[struct {
+		Loss          []float64
+		Accuracy, Dot int
+		Rows          int
+	}](`(() => {
+		const ys = sel => document.querySelector(sel).getAttribute("points").trim().split(/\s+/).map(p => +p.split(",")[1]);
+		return {
+			Loss: ys('[data-testid="loss-chart"] polyline'),
+			Accuracy: ys('[data-testid="accuracy-chart"] polyline').length,
+			Dot: document.querySelectorAll('[data-testid="accuracy-chart"] circle').length,
+			Rows: document.querySelectorAll('[data-testid="confusion"] tr').length,
+		};
+	})()`))
+	must(t, "charts", err)
+	if n := len(charts.Loss); n < 40 {
+		t.Fatalf("the loss chart has %d points, want one per batch (80)", n)
+	}
+	// y grows downwards: a falling loss is a rising y.
+	early, late := mean(charts.Loss[:10]), mean(charts.Loss[len(charts.Loss)-10:])
+	if !(late > early+0.3*(160-early)) {
+		t.Errorf("the loss did not fall on the chart: mean y %.1f over the first 10 batches, %.1f over the last 10", early, late)
+	}
+	if charts.Accuracy < 40 || charts.Dot != 2 || charts.Rows != 11 {
+		t.Errorf("accuracy chart: %d points and %d test dots (want 2); confusion matrix: %d rows (want 11)", charts.Accuracy, charts.Dot, charts.Rows)
+	}
+	long, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`window.longTasks`))
+	must(t, "long tasks", err)
+	t.Logf("main-thread tasks over 50 ms while training: %v", long)
+	if len(long) > 0 {
+		t.Errorf("the page's thread had %d long tasks while training (ms): %v", len(long), long)
+	}
+	if s := summary(); !strings.HasPrefix(s, "Trained in this browser · ") {
+		t.Errorf("model summary %q after training", s)
+	}
+
+	// Download the trained model, and read it with digits eval.
+	click(ctx, t, "model-download")
+	file := filepath.Join(b.downloads, "lstm-digits-model.safetensors")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if st, err := os.Stat(file); err == nil && st.Size() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no download at %s", file)
+		}
+	}
+	out, err := exec.CommandContext(ctx, "go", "run", "../cmd/digits", "eval", "--model", file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("digits eval on the downloaded model: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`(?m)accuracy\s*:?\s*([0-9.]+)%`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("digits eval said no accuracy:\n%s", out)
+	}
+	t.Logf("digits eval on the downloaded model: %s%% on MNIST's 10,000 test images", m[1])
+	if v, _ := strconv.ParseFloat(string(m[1]), 64); v < 40 {
+		t.Errorf("the downloaded model scores %s%% in digits eval", m[1])
+	}
+
+	// A corrupt upload: a message, and the trained model stays.
+	bad := filepath.Join(t.TempDir(), "broken.safetensors")
+	if err := os.WriteFile(bad, assets.Model[:4000], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	must(t, "upload", chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS(`[data-testid="model-upload"]`), []string{bad})))
+	msg, err := waitFor(ctx, `document.querySelector('[data-testid="model-message"]').textContent`)
+	must(t, "upload message", err)
+	if !strings.HasPrefix(msg, "Could not use broken.safetensors: ") || !strings.HasSuffix(msg, "The previous model is kept.") {
+		t.Errorf("after a corrupt upload: %q", msg)
+	}
+	if s := summary(); !strings.HasPrefix(s, "Trained in this browser") {
+		t.Errorf("after a corrupt upload the model is %q", s)
+	}
+	b.screenshot("corrupt-upload")
+
+	// Reload: the trained model is kept in IndexedDB.
+	must(t, "reload", chromedp.Do(ctx, chromedp.Reload()))
+	interactive(ctx, t, "reload")
+	if s := summary(); !strings.HasPrefix(s, "Trained in this browser") {
+		t.Errorf("after a reload the model is %q", s)
+	}
+
+	// My handwriting: draw, label, add; fine-tune with it mixed in.
+	click(ctx, t, "example-button")
+	_, err = waitFor(ctx, `document.querySelector('[data-testid="prediction"]').textContent`)
+	must(t, "example", err)
+	setFields(ctx, t, map[string]string{"sample-label": "7"})
+	click(ctx, t, "add-sample")
+	count, err := waitFor(ctx, `(t => /^1 of your digits/.test(t) ? t : "")(document.querySelector('[data-testid="mine-count"]').textContent)`)
+	must(t, "add a digit", err)
+	t.Log(count)
+	setFields(ctx, t, map[string]string{
+		"train-from": "model", "train-epochs": "1", "train-train_images": "300", "train-test_images": "200", "train-mine": "20",
+	})
+	click(ctx, t, "train-start")
+	t.Logf("fine-tuned with my digit: %s", waitDone(ctx, t))
+
+	// Back to the bundled model.
+	click(ctx, t, "model-reset")
+	if _, err := waitFor(ctx, `/^The bundled model/.test(document.querySelector('[data-testid="model-summary"]').textContent) ? "ok" : ""`); err != nil {
+		t.Errorf("after reset the model is %q", summary())
+	}
+}
+
+// setFields sets form fields, found by test id, and fires their change
+// events, as a visitor's edits do.
+func setFields(ctx context.Context, t *testing.T, values map[string]string) {
+	t.Helper()
+	for id, v := range values {
+		must(t, "set "+id, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+			const el = document.querySelector('[data-testid="`+id+`"]');
+			el.value = `+strconv.Quote(v)+`;
+			el.dispatchEvent(new Event("change", {bubbles: true}));
+		})()`)))
+	}
+}
+
+func click(ctx context.Context, t *testing.T, testid string) {
+	t.Helper()
+	must(t, "click "+testid, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid="`+testid+`"]`))))
+}
+
+// progress is the training progress bar's value: the steps taken.
+func progress(ctx context.Context, t *testing.T) int {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector('[data-testid="train-progress"]').value`))
+	must(t, "progress", err)
+	return v
+}
+
+// waitSteps waits until the run has taken n steps.
+func waitSteps(ctx context.Context, t *testing.T, n int) {
+	t.Helper()
+	_, err := waitFor(ctx, `document.querySelector('[data-testid="train-progress"]').value >= `+strconv.Itoa(n)+` ? "ok" : ""`)
+	must(t, "step "+strconv.Itoa(n), err)
+}
+
+// waitDone waits, up to 2 minutes, for the run's closing message, and
+// returns it; a training error fails the test.
+func waitDone(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	for {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+			const d = document.querySelector('[data-testid="train-done"]'), e = document.querySelector('[data-testid="train-error"]');
+			return e ? "error: " + e.textContent : d ? d.textContent : "";
+		})()`))
+		must(t, "training", err)
+		if strings.HasPrefix(v, "error: ") {
+			t.Fatal(v)
+		}
+		if v != "" {
+			return v
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}

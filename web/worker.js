@@ -1,0 +1,25 @@
+// The web app's training worker: it runs worker.wasm (Go package
+// wasm/worker), which trains the LSTM off the page's thread. Messages that
+// arrive while the wasm loads wait in a queue and are handed over, in
+// order, once Go is ready.
+"use strict";
+importScripts("/wasm_exec.js");
+
+const early = [];
+self.onmessage = (e) => early.push(e);
+
+// Go calls this with its message handler once it runs.
+self.lstmWorkerReady = (handle) => {
+  self.onmessage = handle;
+  for (const e of early.splice(0)) handle(e);
+};
+
+(async () => {
+  try {
+    const go = new Go();
+    const { instance } = await WebAssembly.instantiateStreaming(fetch("/web/worker.wasm"), go.importObject);
+    go.run(instance);
+  } catch (err) {
+    self.postMessage({ type: "error", message: "the training worker did not start: " + err });
+  }
+})();
