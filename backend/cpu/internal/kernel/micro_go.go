@@ -9,9 +9,10 @@ package kernel
 // GFLOP/s in Node on [100×128]·[128×512]) and is 1.3× faster than a 1×4
 // tile for the one-row products of a single prediction.
 var goKernel = microKernel{
-	name: "go1x8", mr: 1, nr: 8,
-	k: []microFunc{func(kc int, a []float32, lda int, b, c []float32, _ int) { goTile(kc, a, lda, b, c) }},
-	n: []microFunc{func(kc int, a []float32, _ int, b, c []float32, _ int) { goTile(kc, a, 1, b, c) }},
+	name: "go1x8", nr: 8,
+	block: tiled(1, 8,
+		[]microFunc{func(kc int, a []float32, lda int, b, c []float32, _ int) { goTile(kc, a, lda, b, c) }},
+		[]microFunc{func(kc int, a []float32, _ int, b, c []float32, _ int) { goTile(kc, a, 1, b, c) }}),
 }
 
 // goTile computes c[1×8] += a·b for a's element q at a[q·sq].
