@@ -172,9 +172,11 @@ func GemmPacked(transA bool, m int, a []float32, lda int, b *PackedB, beta float
 		kc := min(kcBlock, k-k0)
 		for i0 := 0; i0 < m; i0 += mcBlock {
 			rows := min(mcBlock, m-i0)
-			ab := a[i0*lda+k0:]
+			var ab []float32
 			if transA {
 				ab = a[k0*lda+i0:]
+			} else {
+				ab = a[i0*lda+k0:]
 			}
 			if full > 0 {
 				micro.block(transA, kc, ab, lda, b.data[off:], full, c[i0*ldc:], ldc, rows)
