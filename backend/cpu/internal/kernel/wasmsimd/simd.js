@@ -29,7 +29,8 @@
 		// the engine supports it, the plain SIMD128 one otherwise.
 		async compile(source) {
 			source = await source;
-			const bytes = source instanceof Response ? await source.arrayBuffer() : source;
+			const isResponse = typeof Response !== "undefined" && source instanceof Response;
+			const bytes = isResponse ? await source.arrayBuffer() : source;
 			const plain = await WebAssembly.compile(bytes);
 			const relaxed = WebAssembly.Module.customSections(plain, relaxedSection)[0];
 			if (relaxed !== undefined && WebAssembly.validate(relaxed)) {
@@ -38,7 +39,8 @@
 			return plain;
 		},
 
-		// relaxed reports whether module is the relaxed-SIMD variant.
+		// relaxed reports whether module, from compile, is the relaxed-SIMD
+		// variant (only the plain one carries the other in a section).
 		relaxed(module) {
 			return WebAssembly.Module.customSections(module, relaxedSection).length === 0;
 		},
