@@ -195,7 +195,7 @@ func gemm(export string, rowMajor bool, tiles []uint32) *function {
 
 // kernels returns the module's functions: the tile functions of each
 // height and layout, then the exported gemm_n (row-major a) and gemm_k
-// (a transposed, as it lies).
+// (a transposed, as it lies), cell_forward and cell_backward.
 func kernels(fma bool) []*function {
 	var funcs []*function
 	var exported []*function
@@ -210,7 +210,7 @@ func kernels(fma bool) []*function {
 		}
 		exported = append(exported, gemm(layout.name, layout.rowMajor, idx))
 	}
-	return append(funcs, exported...)
+	return append(append(funcs, exported...), cellForward(), cellBackward())
 }
 
 // RelaxedSection names the custom section of Module holding the variant
@@ -230,8 +230,14 @@ const RelaxedSection = "lstm.relaxed"
 // panels of b packed as the kernel package's PackB does with NR columns;
 // all arguments are i32, addresses are byte offsets in the memory,
 // leading dimensions are in float32 values, and kc, panels and rows are
-// at least 1. The relaxed-SIMD variant is in the custom section
-// RelaxedSection.
+// at least 1; and
+//
+//	cell_forward(n, gates, bias, cPrev, c, m, h)
+//	cell_backward(n, gates, c, cPrev, dm, dc, h)
+//
+// the kernel package's CellForward and CellBackward for the first n of h
+// units, n a positive multiple of 4. The relaxed-SIMD variant is in the
+// custom section RelaxedSection.
 func Module() []byte {
 	relaxed := encode(kernels(true))
 	return encode(kernels(false), custom{RelaxedSection, relaxed})
