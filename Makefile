@@ -7,6 +7,10 @@ PYTHON  ?= /usr/bin/python3
 WASMEXEC = $(shell $(GO) env GOROOT)/lib/wasm
 # Packages whose tests also run as WebAssembly in Node.
 WASMPKGS = ./lstm/ ./backend/... ./safetensors/ ./mnist/
+# The SIMD128 kernels for js/wasm builds with -tags wasmsimd: simd.wasm
+# (generated: go generate ./$(WASMSIMD)), its loader simd.js, and
+# go_js_wasm_exec, which runs such builds in Node.
+WASMSIMD = backend/cpu/internal/kernel/wasmsimd
 # Thread counts that make bench compares at.
 THREADS ?= 1 2
 ROUNDS  ?= 3
@@ -43,6 +47,7 @@ lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet $(WASMPKGS) ./tools/wasmbench/ ./web/ ./wasm/
+	GOOS=js GOARCH=wasm $(GO) vet -tags wasmsimd $(WASMPKGS) ./tools/wasmbench/ ./web/ ./wasm/
 	CGO_ENABLED=0 $(GO) build ./...
 
 # WEB_REQUIRE_BROWSER: the web app's test in headless Chromium fails, not
@@ -50,8 +55,11 @@ lint:
 test-native: $(WASM).br
 	LSTM_REQUIRE_TORCH=1 WEB_REQUIRE_BROWSER=1 $(GO) test ./...
 
+# The packages run twice: with the pure-Go kernels, and with the SIMD128
+# ones linked in Node by $(WASMSIMD)/go_js_wasm_exec.
 test-wasm:
 	PATH="$(WASMEXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test $(WASMPKGS)
+	GOOS=js GOARCH=wasm $(GO) test -tags wasmsimd -exec "$(CURDIR)/$(WASMSIMD)/go_js_wasm_exec" $(WASMPKGS)
 
 ## bench: our training step and inference beside PyTorch's, same thread count, alternating
 bench: build

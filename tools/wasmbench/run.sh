@@ -27,8 +27,8 @@ port=$((20000 + RANDOM % 20000))
 sleep 1
 # Chromium prints console messages to stderr with --enable-logging=stderr;
 # stop it once the benchmark says it is done (or after 10 minutes).
-for page in index.html index.html?simd; do
-  echo "== $($chrome --version), $page"
+for page in index.html 'index.html?simd=plain' 'index.html?simd'; do
+  echo "== $($chrome --version 2>/dev/null), $page"
   log="$dir/chromium.log"
   "$chrome" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
     --disable-background-networking --disable-component-update --disable-sync --no-first-run \
