@@ -7,6 +7,10 @@ PYTHON  ?= /usr/bin/python3
 WASMEXEC = $(shell $(GO) env GOROOT)/lib/wasm
 # Packages whose tests also run as WebAssembly in Node.
 WASMPKGS = ./lstm/ ./backend/... ./safetensors/ ./mnist/ ./web/training/
+# The SIMD128 kernels for js/wasm builds with -tags wasmsimd: simd.wasm
+# (generated: go generate ./$(WASMSIMD)), its loader simd.js, and
+# go_js_wasm_exec, which runs such builds in Node.
+WASMSIMD = backend/cpu/internal/kernel/wasmsimd
 # Thread counts that make bench compares at.
 THREADS ?= 1 2
 ROUNDS  ?= 3
@@ -28,14 +32,20 @@ run: build
 	./bin/digits serve
 
 ## build: build the browser app (wasm, precompressed) and bin/digits, which embeds it
-build: $(WASM).br $(WORKER).br
+build: $(WASM).br $(WORKER).br $(SIMD)
 	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o bin/digits ./cmd/digits
 
 $(WASM): $(WASMSRC) go.mod go.sum
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -o $@ ./wasm
 
+# The worker computes with the SIMD128 kernels: it needs simd.wasm and
+# simd.js beside it.
 $(WORKER): $(WASMSRC) go.mod go.sum
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -o $@ ./wasm/worker
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -tags wasmsimd -o $@ ./wasm/worker
+
+SIMD = web/static/simd.wasm web/static/simd.js
+web/static/simd.%: $(WASMSIMD)/simd.%
+	cp $< $@
 
 # FILE.br and FILE.gz, for digits serve to send by Accept-Encoding.
 %.wasm.br: %.wasm
@@ -48,15 +58,19 @@ lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet $(WASMPKGS) ./tools/wasmbench/ ./web/... ./wasm/...
+	GOOS=js GOARCH=wasm $(GO) vet -tags wasmsimd $(WASMPKGS) ./tools/wasmbench/ ./web/... ./wasm/...
 	CGO_ENABLED=0 $(GO) build ./...
 
 # WEB_REQUIRE_BROWSER: the web app's test in headless Chromium fails, not
 # skips, without Chromium.
-test-native: $(WASM).br $(WORKER).br
+test-native: $(WASM).br $(WORKER).br $(SIMD)
 	LSTM_REQUIRE_TORCH=1 WEB_REQUIRE_BROWSER=1 $(GO) test ./...
 
+# The packages run twice: with the pure-Go kernels, and with the SIMD128
+# ones linked in Node by $(WASMSIMD)/go_js_wasm_exec.
 test-wasm:
 	PATH="$(WASMEXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test $(WASMPKGS)
+	GOOS=js GOARCH=wasm $(GO) test -tags wasmsimd -exec "$(CURDIR)/$(WASMSIMD)/go_js_wasm_exec" $(WASMPKGS)
 
 ## bench: our training step and inference beside PyTorch's, same thread count, alternating
 bench: build
@@ -88,4 +102,4 @@ fuzz:
 	$(GO) test ./mnist/ -run '^$$' -fuzz FuzzReadIDX -fuzztime $(FUZZTIME)
 
 clean:
-	rm -rf bin run $(WASM) $(WASM).br $(WASM).gz $(WORKER) $(WORKER).br $(WORKER).gz
+	rm -rf bin run $(WASM) $(WASM).br $(WASM).gz $(WORKER) $(WORKER).br $(WORKER).gz $(SIMD)

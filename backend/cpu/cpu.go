@@ -4,7 +4,8 @@
 // through blocked matrix products with assembly micro-kernels, fused cell
 // updates and the batch split across threads (GOMAXPROCS). Both build for
 // every Go target, WebAssembly included (the fast one then uses its pure-Go
-// kernels). backend/backendtest checks the fast one against the reference.
+// kernels, or with the build tag wasmsimd SIMD128 kernels that the host
+// links: see internal/kernel/wasmsimd). backend/backendtest checks the fast one against the reference.
 package cpu
 
 import (
@@ -31,6 +32,11 @@ type Backend struct {
 
 // New returns the fast CPU backend.
 func New() *Backend { return &Backend{} }
+
+// Kernels names the matrix kernels this build can run on this CPU, the one
+// the fast backend uses first: "avx512-10x32" say, or "wasmsimd-4x8" in a
+// js/wasm build with the wasmsimd tag.
+func Kernels() []string { return kernel.Kernels() }
 
 // NewReference returns the plain reference backend: the readable definition
 // of every operation, slow, accumulating matrix products in float64.

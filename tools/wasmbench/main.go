@@ -1,8 +1,10 @@
-// Command wasmbench measures the CPU backend's pure-Go path where it runs
-// as WebAssembly: the seed model's matrix products through our kernel and
-// through gonum's blas32.Gemm, a training step and a prediction. Built for
-// js/wasm it runs in Node (go_js_wasm_exec) and in a browser (index.html
-// beside it); run.sh does both. It also runs natively, for comparison.
+// Command wasmbench measures the CPU backend where it runs as WebAssembly:
+// the seed model's matrix products through our kernels and through gonum's
+// blas32.Gemm, a training step and a prediction. Built for js/wasm it runs
+// in Node (go_js_wasm_exec) and in a browser (index.html beside it), with
+// the pure-Go kernels or, built with -tags wasmsimd, the SIMD128 ones
+// (index.html?simd, and wasmsimd's go_js_wasm_exec in Node); run.sh does
+// all four. It also runs natively, for comparison.
 // Each result is one line starting "wasmbench:", printed to standard
 // output (the browser's console); the last says "wasmbench: done".
 package main
@@ -21,7 +23,7 @@ import (
 )
 
 func main() {
-	fmt.Printf("wasmbench: %s/%s, %s\n", runtime.GOOS, runtime.GOARCH, runtime.Version())
+	fmt.Printf("wasmbench: %s/%s, %s, kernels %s\n", runtime.GOOS, runtime.GOARCH, runtime.Version(), cpu.Kernels()[0])
 	products()
 	model()
 	fmt.Println("wasmbench: done")

@@ -2,6 +2,9 @@
 // matrix multiply whose innermost tile is an assembly micro-kernel chosen
 // at run time from the CPU's features (AVX-512, AVX2 with FMA) or a pure-Go
 // one (every other target, WebAssembly included), and the LSTM cell's
-// pointwise work. Each fast kernel has a plain reference beside it
-// (GemmRef, CellForwardRef, …) that its tests compare it with.
+// pointwise work. A js/wasm build with the tag wasmsimd multiplies and
+// runs the cells with SIMD128 kernels instead: a WebAssembly module that
+// package wasmsimd generates and the host links to the Go instance. Each
+// fast kernel has a plain reference beside it (GemmRef, CellForwardRef, …)
+// that its tests compare it with.
 package kernel

@@ -142,8 +142,10 @@ func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, l
 }
 
 // GemmPacked computes c = op(a)·b + beta·c for op(a) m×k and b packed by
-// PackB as k×n. The micro-kernels read a where it lies; the last m mod mr
-// rows go to the kernel for that many rows.
+// PackB as k×n. For each block of kcBlock rows of b and mcBlock rows of
+// op(a), one call of the micro-kernels' block function multiplies all the
+// whole panels of b; the last, partial panel goes through a zeroed
+// scratch block whose first columns are then added to c.
 func GemmPacked(transA bool, m int, a []float32, lda int, b *PackedB, beta float32, c []float32, ldc int) {
 	k, n := b.k, b.n
 	if m == 0 || n == 0 {
@@ -159,43 +161,41 @@ func GemmPacked(transA bool, m int, a []float32, lda int, b *PackedB, beta float
 	if k == 0 {
 		return
 	}
-	mr, nr := micro.mr, micro.nr
-	s := Borrow(mr * nr)
-	tile := *s
+	nr := micro.nr
+	full, w := n/nr, n%nr
+	var s *[]float32
+	if w > 0 {
+		s = Borrow(min(m, mcBlock) * nr)
+	}
 	off := 0
 	for k0 := 0; k0 < k; k0 += kcBlock {
 		kc := min(kcBlock, k-k0)
 		for i0 := 0; i0 < m; i0 += mcBlock {
-			mc := min(mcBlock, m-i0)
-			for j0 := 0; j0 < n; j0 += nr {
-				bp := b.data[off+(j0/nr)*panelLen(kc) : off+(j0/nr+1)*panelLen(kc)]
-				w := min(nr, n-j0)
-				for r0 := i0; r0 < i0+mc; r0 += mr {
-					h := min(mr, m-r0)
-					cij := r0*ldc + j0
-					cTile, ldt := c[cij:], ldc
-					if w < nr {
-						// The last columns: compute the tile whole, add what exists.
-						clear(tile)
-						cTile, ldt = tile, nr
-					}
-					if transA {
-						micro.k[h-1](kc, a[k0*lda+r0:], lda, bp, cTile, ldt)
-					} else {
-						micro.n[h-1](kc, a[r0*lda+k0:], lda, bp, cTile, ldt)
-					}
-					if w < nr {
-						addTile(c[cij:], ldc, tile, h, w)
-					}
-				}
+			rows := min(mcBlock, m-i0)
+			var ab []float32
+			if transA {
+				ab = a[k0*lda+i0:]
+			} else {
+				ab = a[i0*lda+k0:]
+			}
+			if full > 0 {
+				micro.block(transA, kc, ab, lda, b.data[off:], full, c[i0*ldc:], ldc, rows)
+			}
+			if w > 0 {
+				tile := (*s)[:rows*nr]
+				clear(tile)
+				micro.block(transA, kc, ab, lda, b.data[off+full*panelLen(kc):], 1, tile, nr, rows)
+				addTile(c[i0*ldc+full*nr:], ldc, tile, rows, w)
 			}
 		}
-		off += (n + nr - 1) / nr * panelLen(kc)
+		off += (full + min(w, 1)) * panelLen(kc)
 	}
-	Return(s)
+	if s != nil {
+		Return(s)
+	}
 }
 
-// addTile adds the first h rows and w columns of the mr×nr tile to c.
+// addTile adds the first h rows and w columns of the h×nr tile to c.
 func addTile(c []float32, ldc int, tile []float32, h, w int) {
 	nr := micro.nr
 	for i := range h {
@@ -228,14 +228,40 @@ func scaleRows(c []float32, m, n, ldc int, beta float32) {
 // kc rows of nr values, c has leading dimension ldc, and a is r×kc.
 type microFunc = func(kc int, a []float32, lda int, b, c []float32, ldc int)
 
-// microKernel is a set of micro-kernels for tiles of up to mr×nr: k[r-1]
-// for r rows of a read at a[q·lda + i] (a transposed matrix as it lies),
-// n[r-1] for r rows read at a[i·lda + q] (a row-major matrix).
+// blockFunc computes c += op(a)·b for rows rows of op(a), kc deep, and
+// panels whole panels of packed b (each kc rows of nr values, one after
+// the other), into the rows×(panels·nr) block of c; a is row-major, or
+// with transA the transposed matrix as it lies. kc, panels and rows are
+// at least 1.
+type blockFunc = func(transA bool, kc int, a []float32, lda int, b []float32, panels int, c []float32, ldc int, rows int)
+
+// microKernel is a set of kernels for products with panels nr wide, and
+// the cell kernels of the same instruction set.
 type microKernel struct {
-	name   string
-	mr, nr int
-	k, n   []microFunc
-	cells  cellKernels
+	name  string
+	nr    int
+	block blockFunc
+	cells cellKernels
+}
+
+// tiled returns the block function that walks the panels and, in each,
+// the tiles of up to mr rows, calling k[r-1] for r rows of a read at
+// a[q·lda + i] (a transposed matrix as it lies) or n[r-1] for r rows read
+// at a[i·lda + q] (a row-major matrix).
+func tiled(mr, nr int, k, n []microFunc) blockFunc {
+	return func(transA bool, kc int, a []float32, lda int, b []float32, panels int, c []float32, ldc int, rows int) {
+		for j := range panels {
+			bp := b[j*kc*nr : (j+1)*kc*nr]
+			for r0 := 0; r0 < rows; r0 += mr {
+				h := min(mr, rows-r0)
+				if transA {
+					k[h-1](kc, a[r0:], lda, bp, c[r0*ldc+j*nr:], ldc)
+				} else {
+					n[h-1](kc, a[r0*lda:], lda, bp, c[r0*ldc+j*nr:], ldc)
+				}
+			}
+		}
+	}
 }
 
 // micro is the micro-kernel in use, the fastest this CPU runs.

@@ -29,14 +29,16 @@ func randSlice(rng *rand.Rand, n int) []float32 {
 }
 
 // TestGemm compares Gemm with GemmRef for every kernel, transpose
-// combination, odd and edge sizes, leading dimensions above the minimum,
-// beta, and checks that c outside the m×n window is untouched.
+// combination, odd and edge sizes (more rows than mcBlock, deeper than
+// kcBlock, a last partial panel), leading dimensions above the minimum,
+// operands no longer than needed, beta, and checks that c outside the
+// m×n window is untouched.
 func TestGemm(t *testing.T) {
 	var sizes [][3]int
 	for m := 1; m <= 21; m++ { // every tile height of every kernel
 		sizes = append(sizes, [3]int{m, 33, 17})
 	}
-	sizes = append(sizes, [][3]int{{1, 1, 1}, {20, 64, 600}, {13, 40, 9}, {3, 5, 7}, {10, 32, 1}, {11, 33, 257}, {100, 512, 128}, {100, 128, 512}, {512, 28, 300}, {241, 10, 513}, {7, 1, 0}}...)
+	sizes = append(sizes, [][3]int{{1, 1, 1}, {20, 64, 600}, {13, 40, 9}, {3, 5, 7}, {10, 32, 1}, {11, 33, 257}, {100, 512, 128}, {100, 128, 512}, {512, 28, 300}, {241, 10, 513}, {300, 9, 5}, {7, 1, 0}}...)
 	eachKernel(t, func(k microKernel) {
 		rng := rand.New(rand.NewPCG(1, 2))
 		for _, s := range sizes {
@@ -51,8 +53,17 @@ func TestGemm(t *testing.T) {
 					if tr[1] {
 						ldb = kk + 4
 					}
-					a := randSlice(rng, max(m, kk)*lda+1)
-					b := randSlice(rng, max(n, kk)*ldb+1)
+					// Operands exactly as long as they must be: a kernel
+					// reading past them panics.
+					aLen, bLen := (m-1)*lda+kk, (kk-1)*ldb+n
+					if tr[0] {
+						aLen = (kk-1)*lda + m
+					}
+					if tr[1] {
+						bLen = (n-1)*ldb + kk
+					}
+					a := randSlice(rng, max(aLen, 0))
+					b := randSlice(rng, max(bLen, 0))
 					c := randSlice(rng, m*ldc)
 					want := append([]float32(nil), c...)
 					GemmRef(tr[0], tr[1], m, n, kk, a, lda, b, ldb, beta, want, ldc)

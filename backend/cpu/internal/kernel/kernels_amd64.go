@@ -28,12 +28,12 @@ func checked(mr, nr int, rowMajor bool, fn microFunc) microFunc {
 // asmKernel describes a set of assembly micro-kernels, k[r-1] and n[r-1]
 // for tiles of r rows.
 func asmKernel(name string, nr int, k, n []microFunc) microKernel {
-	mk := microKernel{name: name, mr: len(k), nr: nr}
+	var ck, cn []microFunc
 	for r := range k {
-		mk.k = append(mk.k, checked(r+1, nr, false, k[r]))
-		mk.n = append(mk.n, checked(r+1, nr, true, n[r]))
+		ck = append(ck, checked(r+1, nr, false, k[r]))
+		cn = append(cn, checked(r+1, nr, true, n[r]))
 	}
-	return mk
+	return microKernel{name: name, nr: nr, block: tiled(len(k), nr, ck, cn)}
 }
 
 // kernels lists the micro-kernels this CPU can run, fastest first.

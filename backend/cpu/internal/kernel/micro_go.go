@@ -1,17 +1,18 @@
 package kernel
 
 // goKernel is the pure-Go micro-kernel for targets without assembly
-// kernels, WebAssembly among them, which has no SIMD in Go: one row of a
-// times a panel of eight columns of b, with eight accumulators, few enough
-// to stay in the sixteen registers a WebAssembly engine has on x86-64 (a
-// 4×4 tile spills and runs at half the speed). One row per tile costs
-// nothing in the sum's loop against two (measured: 4.2 against 3.9
-// GFLOP/s in Node on [100×128]·[128×512]) and is 1.3× faster than a 1×4
-// tile for the one-row products of a single prediction.
+// kernels, WebAssembly among them (without the wasmsimd tag), which has no
+// SIMD in Go: one row of a times a panel of eight columns of b, with eight
+// accumulators, few enough to stay in the sixteen registers a WebAssembly
+// engine has on x86-64 (a 4×4 tile spills and runs at half the speed). One
+// row per tile costs nothing in the sum's loop against two (measured: 4.2
+// against 3.9 GFLOP/s in Node on [100×128]·[128×512]) and is 1.3× faster
+// than a 1×4 tile for the one-row products of a single prediction.
 var goKernel = microKernel{
-	name: "go1x8", mr: 1, nr: 8,
-	k: []microFunc{func(kc int, a []float32, lda int, b, c []float32, _ int) { goTile(kc, a, lda, b, c) }},
-	n: []microFunc{func(kc int, a []float32, _ int, b, c []float32, _ int) { goTile(kc, a, 1, b, c) }},
+	name: "go1x8", nr: 8,
+	block: tiled(1, 8,
+		[]microFunc{func(kc int, a []float32, lda int, b, c []float32, _ int) { goTile(kc, a, lda, b, c) }},
+		[]microFunc{func(kc int, a []float32, _ int, b, c []float32, _ int) { goTile(kc, a, 1, b, c) }}),
 }
 
 // goTile computes c[1×8] += a·b for a's element q at a[q·sq].

@@ -1,0 +1,64 @@
+//go:build js && wasm && wasmsimd
+
+package kernel
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/lstm-digits/lstm-digits/backend/cpu/internal/kernel/wasmsimd"
+)
+
+// The SIMD128 kernels of package wasmsimd's module, which the host links
+// to the import module lstmsimd (wasmsimd/simd.js does). Addresses are
+// byte offsets in the Go instance's memory, which the kernels share.
+
+//go:wasmimport lstmsimd gemm_n
+func simdGemmN(kc int32, a unsafe.Pointer, lda int32, b unsafe.Pointer, panels int32, c unsafe.Pointer, ldc int32, rows int32)
+
+//go:wasmimport lstmsimd gemm_k
+func simdGemmK(kc int32, a unsafe.Pointer, lda int32, b unsafe.Pointer, panels int32, c unsafe.Pointer, ldc int32, rows int32)
+
+//go:wasmimport lstmsimd cell_forward
+func simdCellForward(n int32, gates, bias, cPrev, c, m unsafe.Pointer, h int32)
+
+//go:wasmimport lstmsimd cell_backward
+func simdCellBackward(n int32, gates, c, cPrev, dm, dc unsafe.Pointer, h int32)
+
+// simdKernel multiplies with the SIMD128 kernels, a whole block of panels
+// per call, since each call crosses from Go's instance through JavaScript
+// into the kernels' instance; its cell kernels do four units at a time.
+// The callers of the cell kernels check their slices.
+var simdKernel = microKernel{
+	name: fmt.Sprintf("wasmsimd-%dx%d", wasmsimd.MR, wasmsimd.NR), nr: wasmsimd.NR,
+	block: simdBlock,
+	cells: cellKernels{
+		lanes: 4,
+		forward: func(n int, gates, bias, cPrev, c, m []float32, h int) {
+			simdCellForward(int32(n), ptr(gates), ptr(bias), ptr(cPrev), ptr(c), ptr(m), int32(h))
+		},
+		backward: func(n int, gates, c, cPrev, dm, dc []float32, h int) {
+			simdCellBackward(int32(n), ptr(gates), ptr(c), ptr(cPrev), ptr(dm), ptr(dc), int32(h))
+		},
+	},
+}
+
+// ptr returns the address of s's first value, where the kernels find s.
+func ptr(s []float32) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(s)) }
+
+// simdBlock is simdKernel's blockFunc. It checks the slices, which the
+// kernels trust, as Go code would.
+func simdBlock(transA bool, kc int, a []float32, lda int, b []float32, panels int, c []float32, ldc int, rows int) {
+	nr := wasmsimd.NR
+	needA, gemm := (rows-1)*lda+kc, simdGemmN
+	if transA {
+		needA, gemm = (kc-1)*lda+rows, simdGemmK
+	}
+	if kc < 1 || panels < 1 || rows < 1 || len(a) < needA || len(b) < panels*kc*nr || len(c) < (rows-1)*ldc+panels*nr {
+		panic(fmt.Sprintf("kernel: block operands too short: kc %d, panels %d, rows %d, a %d (need %d), b %d, c %d", kc, panels, rows, len(a), needA, len(b), len(c)))
+	}
+	gemm(int32(kc), ptr(a), int32(lda), ptr(b), int32(panels), ptr(c), int32(ldc), int32(rows))
+}
+
+// kernels lists the micro-kernels this build can run, fastest first.
+func kernels() []microKernel { return []microKernel{simdKernel, goKernel} }

@@ -1,0 +1,81 @@
+// LSTMSIMD links simd.wasm, the SIMD128 matrix kernels, to a Go program
+// built for js/wasm with -tags wasmsimd, which imports them through
+// //go:wasmimport. The kernels run on the Go instance's own memory, so the
+// module can only be instantiated after the Go instance exists: the Go
+// imports are trampolines that call the kernels once attached.
+//
+//	importScripts('wasm_exec.js', 'simd.js'); // or require('./simd.js') in Node
+//	const go = new Go();
+//	const simd = await LSTMSIMD.compile(bytesOrResponse);
+//	LSTMSIMD.addImports(go.importObject, simd);
+//	const { instance } = await WebAssembly.instantiate(goModuleBytes, go.importObject);
+//	LSTMSIMD.attach(simd, instance);
+//	go.run(instance);
+"use strict";
+
+(() => {
+	// The import module named by the Go side's //go:wasmimport directives.
+	const importModule = "lstmsimd";
+	// The custom section holding the relaxed-SIMD variant of the module
+	// (wasmsimd.RelaxedSection).
+	const relaxedSection = "lstm.relaxed";
+	// The kernels of each module, filled in by attach.
+	const linked = new WeakMap();
+
+	const LSTMSIMD = {
+		// compile returns the kernels' WebAssembly.Module from the bytes of
+		// simd.wasm (an ArrayBuffer, a typed array, or a fetch Response or
+		// its promise): the relaxed-SIMD variant (fused multiply-adds) where
+		// the engine supports it, the plain SIMD128 one otherwise.
+		async compile(source) {
+			source = await source;
+			const isResponse = typeof Response !== "undefined" && source instanceof Response;
+			const bytes = isResponse ? await source.arrayBuffer() : source;
+			const plain = await WebAssembly.compile(bytes);
+			const relaxed = WebAssembly.Module.customSections(plain, relaxedSection)[0];
+			if (relaxed !== undefined && WebAssembly.validate(relaxed)) {
+				return WebAssembly.compile(relaxed);
+			}
+			return plain;
+		},
+
+		// relaxed reports whether module, from compile, is the relaxed-SIMD
+		// variant (only the plain one carries the other in a section).
+		relaxed(module) {
+			return WebAssembly.Module.customSections(module, relaxedSection).length === 0;
+		},
+
+		// addImports adds to importObject the import module of the Go
+		// program: one trampoline for each function module exports, which
+		// calls that function once attach has linked it. (A trampoline
+		// passes eight arguments, the most a kernel takes; a call costs
+		// about 40 ns in V8.)
+		addImports(importObject, module) {
+			const fns = {};
+			linked.set(module, fns);
+			const imports = {};
+			for (const { name, kind } of WebAssembly.Module.exports(module)) {
+				if (kind === "function") {
+					imports[name] = (a, b, c, d, e, f, g, h) => fns[name](a, b, c, d, e, f, g, h);
+				}
+			}
+			importObject[importModule] = imports;
+		},
+
+		// attach instantiates module on the memory the Go instance exports
+		// and links the trampolines added by addImports to it.
+		attach(module, goInstance) {
+			const fns = linked.get(module);
+			if (fns === undefined) {
+				throw new Error("LSTMSIMD.attach: addImports was not called with this module");
+			}
+			const kernels = new WebAssembly.Instance(module, { env: { mem: goInstance.exports.mem } });
+			Object.assign(fns, kernels.exports);
+		},
+	};
+
+	globalThis.LSTMSIMD = LSTMSIMD;
+	if (typeof module !== "undefined") {
+		module.exports = LSTMSIMD;
+	}
+})();
