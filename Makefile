@@ -23,6 +23,7 @@ TRAINFLAGS ?=
 # the training worker.
 WASM     = web/static/app.wasm
 WORKER   = web/static/worker.wasm
+SIMD     = web/static/simd.wasm web/static/simd.js
 WASMSRC := $(shell find . -name '*.go' -not -path './cmd/*' -not -path './tools/*' -not -path './.dev/*' -not -name '*_test.go')
 
 .PHONY: run build test test-native test-wasm lint bench train subset fixtures fuzz clean
@@ -43,7 +44,6 @@ $(WASM): $(WASMSRC) go.mod go.sum
 $(WORKER): $(WASMSRC) go.mod go.sum
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -tags wasmsimd -o $@ ./wasm/worker
 
-SIMD = web/static/simd.wasm web/static/simd.js
 web/static/simd.%: $(WASMSIMD)/simd.%
 	cp $< $@
 

@@ -353,7 +353,7 @@ func (b *browser) checkConsole() {
 var offlineNeeds = []string{
 	"/", "/app.js", "/wasm_exec.js", "/app.css", "/manifest.webmanifest", "/web/app.wasm",
 	ModelPath, "/web/app.css", "/web/icon.svg", "/web/icon-192.png", "/web/icon-512.png",
-	"/web/store.js", WorkerPath, "/web/worker.wasm", training.DataPath,
+	"/web/store.js", WorkerPath, "/web/worker.wasm", "/web/simd.wasm", "/web/simd.js", training.DataPath,
 }
 
 func jsList(ss []string) string {

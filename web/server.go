@@ -24,7 +24,8 @@ import (
 
 // static holds what the Makefile builds into static/: app.wasm (the page)
 // and worker.wasm (the training worker), each with its precompressed .br
-// and .gz.
+// and .gz, and the worker's SIMD kernels simd.wasm with their loader
+// simd.js.
 //
 //go:embed static
 var static embed.FS
@@ -72,7 +73,15 @@ func NewSite(version string) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newSite(version, page, worker)
+	simd, err := readBuild("simd.wasm")
+	if err != nil {
+		return nil, err
+	}
+	simdJS, err := readBuild("simd.js")
+	if err != nil {
+		return nil, err
+	}
+	return newSite(version, page, worker, simd.body, simdJS.body)
 }
 
 // build is a file the Makefile builds into static/, with its brotli and
@@ -90,8 +99,9 @@ func readBuild(name string) (build, error) {
 	return build{body, br, gz}, nil
 }
 
-// newSite returns the site serving the given page and worker wasm.
-func newSite(version string, page, worker build) (*Site, error) {
+// newSite returns the site serving the given page and worker wasm, and
+// the worker's SIMD kernels and their loader.
+func newSite(version string, page, worker build, simd, simdJS []byte) (*Site, error) {
 	var text [4][]byte
 	for i, name := range []string{"app.css", "icon.svg", "worker.js", "store.js"} {
 		b, err := files.ReadFile(name)
@@ -125,11 +135,13 @@ func newSite(version string, page, worker build) (*Site, error) {
 			// The service worker caches these too (go-app adds the pages,
 			// its scripts, the wasm, the styles and the PNG icons), so that
 			// after one visit the page loads, predicts and trains offline.
-			CacheableResources: []string{ModelPath, "/web/icon.svg", WorkerPath, "/web/worker.wasm", training.DataPath},
+			CacheableResources: []string{ModelPath, "/web/icon.svg", WorkerPath, "/web/worker.wasm", "/web/simd.wasm", "/web/simd.js", training.DataPath},
 		},
 		assets: map[string]asset{
 			"/web/app.wasm":     {body: page.body, br: page.br, gz: page.gz, contentType: "application/wasm"},
 			"/web/worker.wasm":  {body: worker.body, br: worker.br, gz: worker.gz, contentType: "application/wasm"},
+			"/web/simd.wasm":    {body: simd, contentType: "application/wasm"},
+			"/web/simd.js":      {body: simdJS, contentType: "text/javascript; charset=utf-8"},
 			ModelPath:           {body: assets.Model, contentType: "application/octet-stream"},
 			training.DataPath:   {body: assets.MNISTSubset, contentType: "application/gzip"},
 			WorkerPath:          {body: workerJS, contentType: "text/javascript; charset=utf-8"},

@@ -20,7 +20,7 @@ import (
 
 func testSite(t *testing.T) *Site {
 	t.Helper()
-	s, err := newSite("test", build{[]byte("raw wasm"), []byte("brotli wasm"), []byte("gzip wasm")}, build{[]byte("raw worker"), nil, nil})
+	s, err := newSite("test", build{[]byte("raw wasm"), []byte("brotli wasm"), []byte("gzip wasm")}, build{[]byte("raw worker"), nil, nil}, []byte("simd"), []byte("simd.js"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,13 @@ package web
 
 import (
 	"encoding/json"
+	"html"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
@@ -31,7 +34,8 @@ const (
 type trainState struct {
 	form    training.Settings
 	workers []app.Value
-	onMsg   app.Func
+	funcs   []app.Func // the workers' handlers, released with them
+	run     int        // counts the runs, so that a late message of an old one is dropped
 	running bool
 	paused  bool
 	start   *training.Start
@@ -39,7 +43,23 @@ type trainState struct {
 	epochs  []training.EpochSummary
 	done    string // the closing message of the last run
 	err     error
+
+	mu    sync.Mutex
+	inbox []workerMsg // messages not shown yet
 }
+
+// workerMsg is a message from a run's leader worker: a report (JSON), a
+// model file, the end of the run or an error.
+type workerMsg struct {
+	run                   int
+	kind, report, message string
+	model                 []byte
+}
+
+// uiInterval is the shortest time between two updates of the training
+// panel: steps can come by the dozen each second, and each update redraws
+// the page on its thread.
+const uiInterval = 200 * time.Millisecond
 
 // mineState is the visitor's own digits, kept in IndexedDB.
 type mineState struct {
@@ -211,6 +231,10 @@ func clock(seconds float64) string {
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
 
+// The matrix and the charts are written as HTML and SVG text (app.Raw):
+// the browser parses them natively, and go-app only compares the text from
+// one update to the next, which keeps each update of the page short.
+
 // renderConfusion is the last evaluation's confusion matrix, each cell
 // shaded by its share of the row, with the per-digit accuracy beside.
 func (p *Page) renderConfusion(m *messages) app.UI {
@@ -219,20 +243,20 @@ func (p *Page) renderConfusion(m *messages) app.UI {
 		return app.Div().DataSet("testid", "confusion").Class("confusion empty")
 	}
 	ev := p.train.epochs[n-1]
-	total := 0
-	head := []app.UI{app.Th()}
+	var rows strings.Builder
+	rows.WriteString("<tr><th></th>")
 	for d := range mnist.Classes {
-		head = append(head, app.Th().Attr("scope", "col").Text(d))
+		fmt.Fprintf(&rows, `<th scope="col">%d</th>`, d)
 	}
-	head = append(head, app.Th().Attr("scope", "col").Text(m.perClass))
-	rows := []app.UI{app.Tr().Body(head...)}
+	fmt.Fprintf(&rows, `<th scope="col">%s</th></tr>`, html.EscapeString(m.perClass))
+	total := 0
 	for t, row := range ev.Confusion {
 		sum := 0
 		for _, c := range row {
 			sum += c
 		}
 		total += sum
-		cells := []app.UI{app.Th().Attr("scope", "row").Text(t)}
+		fmt.Fprintf(&rows, `<tr><th scope="row">%d</th>`, t)
 		for pred, c := range row {
 			share := 0.0
 			if sum > 0 {
@@ -242,48 +266,40 @@ func (p *Page) renderConfusion(m *messages) app.UI {
 			if pred == t {
 				cls += " diagonal"
 			}
-			cells = append(cells, app.Td().Class(cls).
-				Style("background", fmt.Sprintf("rgba(29, 78, 137, %.3f)", share)).
-				Style("color", map[bool]string{true: "#fff", false: "inherit"}[share > 0.5]).
-				Text(c))
+			if share > 0.5 {
+				cls += " dark"
+			}
+			fmt.Fprintf(&rows, `<td class="%s" style="background: rgba(29, 78, 137, %.3f)">%d</td>`, cls, share, c)
 		}
 		acc := "–"
 		if a := ev.PerClass[t]; a >= 0 {
 			acc = fmt.Sprintf("%.1f%%", 100*a)
 		}
-		cells = append(cells, app.Td().Class("per-class").Text(acc))
-		rows = append(rows, app.Tr().Body(cells...))
+		fmt.Fprintf(&rows, `<td class="per-class">%s</td></tr>`, acc)
 	}
-	return app.Figure().Class("confusion").DataSet("testid", "confusion").Body(
-		app.FigCaption().Text(fmt.Sprintf(m.confusion, total)),
-		app.Table().Body(app.TBody().Body(rows...)),
-	)
+	return app.Raw(fmt.Sprintf(`<figure class="confusion" data-testid="confusion"><figcaption>%s</figcaption><table><tbody>%s</tbody></table></figure>`,
+		html.EscapeString(fmt.Sprintf(m.confusion, total)), rows.String()))
 }
 
-// The charts are SVG drawn here: a polyline per series over a frame of
-// chartW×chartH user units.
+// The charts' frame is chartW×chartH user units.
 const (
 	chartW, chartH = 600, 160
 	// chartPoints is the most points a line gets: longer series are
 	// averaged in buckets, which also smooths the per-batch noise.
 	chartPoints = 600
-	svgNS       = "http://www.w3.org/2000/svg"
 )
-
-func svg(tag string) app.HTMLElem { return app.Elem(tag).XMLNS(svgNS) }
 
 // lossChart plots the training loss of every batch.
 func (p *Page) lossChart(m *messages) app.UI {
 	t := &p.train
 	losses := make([]float64, len(t.steps))
-	top := 0.0
+	top := 0.1
 	for i, s := range t.steps {
 		losses[i] = float64(s.Loss)
 		top = max(top, losses[i])
 	}
-	return chart("loss-chart", m.lossChart, p.totalSteps(), max(top, 0.1), []app.UI{
-		svg("polyline").Class("series loss").Attr("points", line(losses, p.totalSteps(), max(top, 0.1))),
-	})
+	return chart("loss-chart", m.lossChart, top,
+		fmt.Sprintf(`<polyline class="series loss" points="%s"/>`, line(losses, p.totalSteps(), top)))
 }
 
 // accuracyChart plots every batch's training accuracy and, as dots, the
@@ -295,19 +311,19 @@ func (p *Page) accuracyChart(m *messages) app.UI {
 		acc[i] = s.Accuracy
 	}
 	total := p.totalSteps()
-	shapes := []app.UI{svg("polyline").Class("series accuracy").Attr("points", line(acc, total, 1))}
+	var shapes strings.Builder
+	fmt.Fprintf(&shapes, `<polyline class="series accuracy" points="%s"/>`, line(acc, total, 1))
 	if t.start != nil {
 		for _, e := range t.epochs {
 			x := float64(min(e.Epoch+1, total/t.start.Batches)*t.start.Batches) / float64(total) * chartW
-			if e.Stopped && len(t.steps) > 0 {
+			if e.Stopped {
 				x = float64(len(t.steps)) / float64(total) * chartW
 			}
-			shapes = append(shapes, svg("circle").Class("test-point").
-				Attr("cx", fmt.Sprintf("%.1f", x)).Attr("cy", fmt.Sprintf("%.1f", chartH*(1-e.TestAccuracy))).Attr("r", 4).
-				Body(svg("title").Text(fmt.Sprintf("%.2f%%", 100*e.TestAccuracy))))
+			fmt.Fprintf(&shapes, `<circle class="test-point" cx="%.1f" cy="%.1f" r="4"><title>%.2f%%</title></circle>`,
+				x, chartH*(1-e.TestAccuracy), 100*e.TestAccuracy)
 		}
 	}
-	return chart("accuracy-chart", m.accuracyChart, total, 1, shapes)
+	return chart("accuracy-chart", m.accuracyChart, 1, shapes.String())
 }
 
 // totalSteps is the length of the charts' x axis: the run's steps.
@@ -318,22 +334,17 @@ func (p *Page) totalSteps() int {
 	return p.train.start.Steps
 }
 
-// chart frames shapes in an SVG with the y axis from 0 to top.
-func chart(testid, caption string, steps int, top float64, shapes []app.UI) app.UI {
-	grid := []app.UI{svg("rect").Class("frame").Attr("x", 0).Attr("y", 0).Attr("width", chartW).Attr("height", chartH)}
+// chart frames the SVG shapes in a figure, its y axis from 0 to top.
+func chart(testid, caption string, top float64, shapes string) app.UI {
+	var grid strings.Builder
+	fmt.Fprintf(&grid, `<rect class="frame" x="0" y="0" width="%d" height="%d"/>`, chartW, chartH)
 	for _, f := range []float64{0.25, 0.5, 0.75} {
-		y := fmt.Sprintf("%.1f", chartH*f)
-		grid = append(grid, svg("line").Class("grid").Attr("x1", 0).Attr("x2", chartW).Attr("y1", y).Attr("y2", y))
+		fmt.Fprintf(&grid, `<line class="grid" x1="0" x2="%d" y1="%.1f" y2="%.1f"/>`, chartW, chartH*f, chartH*f)
 	}
-	return app.Figure().Class("chart").Body(
-		app.FigCaption().Body(
-			app.Text(caption),
-			app.Span().Class("axis").Text(fmt.Sprintf(" (0–%s)", strconv.FormatFloat(top, 'g', 3, 64))),
-		),
-		svg("svg").DataSet("testid", testid).Attr("viewBox", fmt.Sprintf("0 0 %d %d", chartW, chartH)).
-			Attr("preserveAspectRatio", "none").Attr("role", "img").Aria("label", caption).
-			Body(append(grid, shapes...)...),
-	)
+	c := html.EscapeString(caption)
+	return app.Raw(fmt.Sprintf(`<figure class="chart"><figcaption>%s <span class="axis">(0–%s)</span></figcaption>`+
+		`<svg xmlns="http://www.w3.org/2000/svg" data-testid="%s" viewBox="0 0 %d %d" preserveAspectRatio="none" role="img" aria-label="%s">%s%s</svg></figure>`,
+		c, strconv.FormatFloat(top, 'g', 3, 64), testid, chartW, chartH, c, grid.String(), shapes))
 }
 
 // line returns the points of a polyline through values, value i at x =
@@ -461,22 +472,21 @@ func (p *Page) startTraining(ctx app.Context, s training.Settings) {
 func (p *Page) launchWorkers(ctx app.Context, n int, msg map[string]any) {
 	t := &p.train
 	w := app.Window()
-	t.onMsg = app.FuncOf(func(_ app.Value, args []app.Value) any {
+	t.run++
+	run := t.run
+	onMsg := app.FuncOf(func(_ app.Value, args []app.Value) any {
 		data := args[0].Get("data")
-		kind := data.Get("type").String()
-		report := ""
-		if kind == "report" {
-			report = data.Get("report").String()
+		m := workerMsg{run: run, kind: data.Get("type").String()}
+		switch m.kind {
+		case "report":
+			m.report = data.Get("report").String()
+		case "error":
+			m.message = data.Get("message").String()
 		}
-		var model []byte
-		if m := data.Get("model"); m.Truthy() {
-			model = goBytes(m)
+		if model := data.Get("model"); model.Truthy() {
+			m.model = goBytes(model)
 		}
-		message := ""
-		if kind == "error" {
-			message = data.Get("message").String()
-		}
-		ctx.Dispatch(func(ctx app.Context) { p.onWorker(ctx, kind, report, message, model) })
+		p.queue(ctx, m)
 		return nil
 	})
 	onError := app.FuncOf(func(_ app.Value, args []app.Value) any {
@@ -484,16 +494,17 @@ func (p *Page) launchWorkers(ctx app.Context, n int, msg map[string]any) {
 		if m := args[0].Get("message"); m.Truthy() {
 			msg = m.String()
 		}
-		ctx.Dispatch(func(ctx app.Context) { p.trainFailed(fmt.Errorf("%s", msg)) })
+		p.queue(ctx, workerMsg{run: run, kind: "error", message: msg})
 		return nil
 	})
+	t.funcs = []app.Func{onMsg, onError}
 	var peers []app.Value
 	for i := range n {
 		worker := w.Get("Worker").New(WorkerPath)
 		worker.Set("onerror", onError)
 		t.workers = append(t.workers, worker)
 		if i == 0 {
-			worker.Set("onmessage", t.onMsg)
+			worker.Set("onmessage", onMsg)
 			continue
 		}
 		ch := w.Get("MessageChannel").New()
@@ -504,16 +515,60 @@ func (p *Page) launchWorkers(ctx app.Context, n int, msg map[string]any) {
 	t.workers[0].Call("postMessage", msg, jsArray(peers...))
 }
 
-// onWorker handles a message from the leader worker.
-func (p *Page) onWorker(ctx app.Context, kind, report, message string, model []byte) {
+// queue keeps a worker's message for the next update of the panel, which
+// it schedules, uiInterval from now, if none is.
+func (p *Page) queue(ctx app.Context, m workerMsg) {
 	t := &p.train
-	if !t.running {
-		return
+	t.mu.Lock()
+	t.inbox = append(t.inbox, m)
+	first := len(t.inbox) == 1
+	t.mu.Unlock()
+	if first {
+		ctx.Async(func() {
+			time.Sleep(uiInterval)
+			ctx.Dispatch(p.drain)
+		})
 	}
-	switch kind {
+}
+
+// drain shows the queued messages of the current run. The last model file
+// among them becomes the page's model in a task of its own, after this
+// update is drawn, so that neither makes the page's thread busy for long.
+func (p *Page) drain(ctx app.Context) {
+	t := &p.train
+	t.mu.Lock()
+	msgs := t.inbox
+	t.inbox = nil
+	t.mu.Unlock()
+	var model []byte
+	for _, m := range msgs {
+		if m.run != t.run || !t.running {
+			continue
+		}
+		if m.model != nil {
+			model = m.model
+		}
+		p.onWorker(m)
+	}
+	if model != nil {
+		ctx.Async(func() {
+			time.Sleep(time.Millisecond) // a new task
+			ctx.Dispatch(func(ctx app.Context) {
+				if err := p.useModel(ctx, model, fromTrain, true); err != nil {
+					p.train.err = fmt.Errorf("the trained model: %w", err)
+				}
+			})
+		})
+	}
+}
+
+// onWorker takes in a message from the run's leader worker.
+func (p *Page) onWorker(m workerMsg) {
+	t := &p.train
+	switch m.kind {
 	case "report":
 		var r training.Report
-		if err := json.Unmarshal([]byte(report), &r); err != nil {
+		if err := json.Unmarshal([]byte(m.report), &r); err != nil {
 			p.trainFailed(fmt.Errorf("a report from the worker: %w", err))
 			return
 		}
@@ -525,14 +580,8 @@ func (p *Page) onWorker(ctx app.Context, kind, report, message string, model []b
 		case r.Epoch != nil:
 			t.epochs = append(t.epochs, *r.Epoch)
 		}
-		if model != nil {
-			p.useModel(ctx, model, fromTrain, true)
-		}
 	case "done":
 		p.stopWorkers()
-		if model != nil {
-			p.useModel(ctx, model, fromTrain, true)
-		}
 		if n := len(t.epochs); n > 0 {
 			msg := p.msg.trainDone
 			if t.epochs[n-1].Stopped {
@@ -541,7 +590,7 @@ func (p *Page) onWorker(ctx app.Context, kind, report, message string, model []b
 			t.done = fmt.Sprintf(msg, 100*t.epochs[n-1].TestAccuracy)
 		}
 	case "error":
-		p.trainFailed(fmt.Errorf("%s", message))
+		p.trainFailed(fmt.Errorf("%s", m.message))
 	}
 }
 
@@ -557,7 +606,10 @@ func (p *Page) stopWorkers() {
 	for _, w := range t.workers {
 		w.Call("terminate")
 	}
-	t.workers, t.running, t.paused = nil, false, false
+	for _, f := range t.funcs {
+		f.Release()
+	}
+	t.workers, t.funcs, t.running, t.paused = nil, nil, false, false
 }
 
 func (p *Page) onTrainPause(ctx app.Context, e app.Event) {

@@ -55,10 +55,11 @@ func TestBrowserTraining(t *testing.T) {
 			.observe({type: "longtask"});
 	})()`)))
 
-	// A small model from scratch, for a short run: 2 epochs of 2,000 images.
+	// The seed's model from scratch, for a short run: 2 epochs of 3,000
+	// images, batches of 50 at a higher learning rate.
 	setFields(ctx, t, map[string]string{
-		"train-from": "scratch", "train-hidden": "48", "train-layers": "1", "train-lr": "0.01",
-		"train-batch": "50", "train-epochs": "2", "train-train_images": "2000", "train-test_images": "500",
+		"train-from": "scratch", "train-hidden": "128", "train-layers": "2", "train-lr": "0.005",
+		"train-batch": "50", "train-epochs": "2", "train-train_images": "3000", "train-test_images": "500",
 	})
 	workers, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`[data-testid="train-workers"]`)))
 	must(t, "workers", err)
@@ -88,15 +89,15 @@ func TestBrowserTraining(t *testing.T) {
 	b.screenshot("trained")
 	acc, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="train-accuracy"]`)))
 	must(t, "accuracy", err)
-	if a, err := strconv.ParseFloat(acc, 64); err != nil || a < 0.4 || a > 1 {
-		t.Errorf("test accuracy %q after the run, want a number in [0.4, 1]", acc)
+	if a, err := strconv.ParseFloat(acc, 64); err != nil || a < 0.7 || a > 1 {
+		t.Errorf("test accuracy %q after the run, want a number in [0.7, 1]", acc)
 	}
 	speed, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="train-throughput"]`)))
 	must(t, "throughput", err)
 	if v, err := strconv.ParseFloat(speed, 64); err != nil || v <= 0 {
 		t.Errorf("throughput %q, want a positive number", speed)
 	}
-	t.Logf("small model in the browser: %s samples/s, test accuracy %s", speed, acc)
+	t.Logf("the seed's model in the browser: %s samples/s, test accuracy %s after 2 epochs of 3,000 images", speed, acc)
 
 	// The charts: the loss line falls, the accuracy line and its two test
 	// dots are drawn, the confusion matrix has a row per digit.
@@ -115,7 +116,7 @@ func TestBrowserTraining(t *testing.T) {
 	})()`))
 	must(t, "charts", err)
 	if n := len(charts.Loss); n < 40 {
-		t.Fatalf("the loss chart has %d points, want one per batch (80)", n)
+		t.Fatalf("the loss chart has %d points, want one per batch (120)", n)
 	}
 	// y grows downwards: a falling loss is a rising y.
 	early, late := mean(charts.Loss[:10]), mean(charts.Loss[len(charts.Loss)-10:])
@@ -131,8 +132,8 @@ func TestBrowserTraining(t *testing.T) {
 	if len(long) > 0 {
 		t.Errorf("the page's thread had %d long tasks while training (ms): %v", len(long), long)
 	}
-	if s := summary(); !strings.HasPrefix(s, "Trained in this browser · ") {
-		t.Errorf("model summary %q after training", s)
+	if _, err := waitFor(ctx, `/^Trained in this browser · /.test(document.querySelector('[data-testid="model-summary"]').textContent) ? "ok" : ""`); err != nil {
+		t.Errorf("model summary %q after training", summary())
 	}
 
 	// Download the trained model, and read it with digits eval.
@@ -155,7 +156,7 @@ func TestBrowserTraining(t *testing.T) {
 		t.Fatalf("digits eval said no accuracy:\n%s", out)
 	}
 	t.Logf("digits eval on the downloaded model: %s%% on MNIST's 10,000 test images", m[1])
-	if v, _ := strconv.ParseFloat(string(m[1]), 64); v < 40 {
+	if v, _ := strconv.ParseFloat(string(m[1]), 64); v < 70 {
 		t.Errorf("the downloaded model scores %s%% in digits eval", m[1])
 	}
 

@@ -1,9 +1,11 @@
 // The web app's training worker: it runs worker.wasm (Go package
-// wasm/worker), which trains the LSTM off the page's thread. Messages that
+// wasm/worker), which trains the LSTM off the page's thread, its matrix
+// products and cells computed by the SIMD128 kernels of simd.wasm (loaded
+// by simd.js, package backend/cpu/internal/kernel/wasmsimd). Messages that
 // arrive while the wasm loads wait in a queue and are handed over, in
 // order, once Go is ready.
 "use strict";
-importScripts("/wasm_exec.js");
+importScripts("/wasm_exec.js", "/web/simd.js");
 
 const early = [];
 self.onmessage = (e) => early.push(e);
@@ -17,7 +19,15 @@ self.lstmWorkerReady = (handle) => {
 (async () => {
   try {
     const go = new Go();
+    let simd;
+    try {
+      simd = await LSTMSIMD.compile(fetch("/web/simd.wasm"));
+    } catch (err) {
+      throw new Error("this browser's WebAssembly has no SIMD128, which training needs (" + err + ")");
+    }
+    LSTMSIMD.addImports(go.importObject, simd);
     const { instance } = await WebAssembly.instantiateStreaming(fetch("/web/worker.wasm"), go.importObject);
+    LSTMSIMD.attach(simd, instance);
     go.run(instance);
   } catch (err) {
     self.postMessage({ type: "error", message: "the training worker did not start: " + err });
