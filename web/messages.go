@@ -26,41 +26,41 @@ type messages struct {
 	stepSliderLabel, languageLabel string
 
 	// The model panel.
-	modelTitle                       string
-	sourceBundled, sourceTrained     string
-	sourceUploaded                   string // file name
-	modelShape                       string // parameters, hidden size, layers
-	modelAccuracy                    string // accuracy %, test images
-	modelUntested                    string
-	download, upload, reset          string
-	uploadFailed                     string // file name, error
-	uploadDone                       string // file name
-	modelKept                        string
-	storageFailed                    string // error
-	storedOnly                       string
-	trainTitle, trainHint            string
+	modelTitle                        string
+	sourceBundled, sourceTrained      string
+	sourceUploaded                    string // file name
+	modelShape                        string // parameters, hidden size, layers
+	modelAccuracy                     string // accuracy %, test images
+	modelUntested                     string
+	download, upload, reset           string
+	uploadFailed                      string // file name, error
+	uploadDone                        string // file name
+	modelKept                         string
+	storageFailed                     string // error
+	storedOnly                        string
+	trainTitle, trainHint             string
 	startFrom, fromModel, fromScratch string
-	hiddenSize, layers, learningRate string
-	batchSize, epochs                string
-	trainImages, testImages          string
-	workers, mineTimes               string
-	start, pause, resume, stop       string
-	starting                         string
-	progress                         string // epoch, epochs, batch, batches
-	speed                            string // samples/s, time left
-	paused                           string
-	lossLabel, accuracyLabel         string
-	throughputLabel                  string
-	lossChart, accuracyChart         string
-	confusion                        string // test images
-	perClass                         string
-	trainDone, trainStopped          string // accuracy %
-	trainFailed                      string // error
-	mineTitle, mineHint              string
-	thisDigitIs, addSample           string
-	mineCount                        string // digits saved
-	teach, forget, drawFirst         string
-	mineNone                         string
+	hiddenSize, layers, learningRate  string
+	batchSize, epochs                 string
+	trainImages, testImages           string
+	workers, mineTimes                string
+	start, pause, resume, stop        string
+	starting                          string
+	progress                          string // epoch, epochs, batch, batches
+	speed                             string // samples/s, time left
+	paused                            string
+	lossLabel, accuracyLabel          string
+	throughputLabel                   string
+	lossChart, accuracyChart          string
+	confusion                         string // test images
+	perClass                          string
+	trainDone, trainStopped           string // accuracy %
+	trainFailed                       string // error
+	mineTitle, mineHint               string
+	thisDigitIs, addSample            string
+	mineCount                         string // digits saved
+	teach, forget, drawFirst          string
+	mineNone                          string
 }
 
 // english and chinese are the two message tables; pick chooses between them.

@@ -2,8 +2,8 @@ package web
 
 import (
 	"encoding/json"
-	"html"
 	"fmt"
+	"html"
 	"math"
 	"strconv"
 	"strings"
