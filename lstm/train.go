@@ -123,7 +123,10 @@ func stepSeed(seed uint64, step int) uint64 {
 // and resumed. A step whose loss or gradient is not finite stops the run
 // with ErrNotFinite before it changes the parameters.
 func (t *Trainer) Run(ctx context.Context, train, test Batcher, onStep func(StepReport), onEpoch func(EpochReport) error) error {
-	buf := newBatch(train, t.C.Config().InputSize)
+	step, err := t.stepper(train)
+	if err != nil {
+		return err
+	}
 	steps := t.Config.Epochs * train.Len()
 	start := time.Now()
 	for ; t.At.Epoch < t.Config.Epochs; t.At.Epoch, t.At.Batch = t.At.Epoch+1, 0 {
@@ -135,14 +138,9 @@ func (t *Trainer) Run(ctx context.Context, train, test Batcher, onStep func(Step
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			x, y, err := buf.read(train, t.At.Batch)
-			if err != nil {
-				return err
-			}
-			n := len(y)
 			t.Opt.Config.LR = t.Config.lr(t.At.Step, steps)
 			t.C.LSTM.SetDropoutSeed(stepSeed(t.Config.Seed, t.At.Step))
-			r, err := t.C.TrainStep(x, y, t.Opt, t.Config.Clip)
+			r, n, err := step(t.At)
 			if err != nil {
 				return err
 			}
