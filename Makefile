@@ -19,7 +19,7 @@ TRAINFLAGS ?=
 WASM     = web/static/app.wasm
 WASMSRC := $(shell find . -name '*.go' -not -path './cmd/*' -not -path './tools/*' -not -path './.dev/*' -not -name '*_test.go')
 
-.PHONY: run build test test-native test-wasm lint bench train fixtures fuzz clean cuda kernels check-kernels cuda-check gpu-bundle
+.PHONY: run build test test-native test-wasm lint bench train subset fixtures fuzz clean cuda kernels check-kernels cuda-check gpu-bundle
 
 ## run: build digits and serve the web app on http://127.0.0.1:8080
 run: build
@@ -106,6 +106,10 @@ bench: build
 train: build
 	./bin/digits train --out run/shipped $(TRAINFLAGS)
 	cp run/shipped/model.safetensors assets/model.safetensors
+
+## subset: rewrite the browser's MNIST subset, assets/mnist-subset.safetensors.gz
+subset:
+	$(GO) run ./tools/mksubset
 
 ## fixtures: regenerate the PyTorch reference files (needs python3-torch)
 fixtures:

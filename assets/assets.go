@@ -1,5 +1,5 @@
 // Package assets holds the files that every build of digits carries: the
-// bundled model.
+// bundled model and the MNIST subset the web app trains on.
 package assets
 
 import _ "embed"
@@ -9,3 +9,10 @@ import _ "embed"
 //
 //go:embed model.safetensors
 var Model []byte
+
+// MNISTSubset is mnist-subset.safetensors.gz, 10,000 training and 2,000
+// test images of MNIST for training in the browser, written by
+// `make subset` (package web/training reads it).
+//
+//go:embed mnist-subset.safetensors.gz
+var MNISTSubset []byte

@@ -196,26 +196,55 @@ type StepResult struct {
 // (none when clip ≤ 0), and let opt update the parameters. A loss or
 // gradient that is not finite returns ErrNotFinite before the update.
 func (c *Classifier) TrainStep(x Tensor, labels []int, opt *Adam, clip float32) (StepResult, error) {
+	return c.trainStep(x, labels, opt, clip, nil, 0)
+}
+
+// trainStep is TrainStep with the batch shared with replicas (none for a
+// step done here alone), whose dropout masks derive from seed.
+func (c *Classifier) trainStep(x Tensor, labels []int, opt *Adam, clip float32, replicas []Replica, seed uint64) (StepResult, error) {
 	train := c.LSTM.train
 	c.LSTM.train = true
 	defer func() { c.LSTM.train = train }()
 	c.params.ZeroGrad()
-	loss, logits, _, err := c.backprop(x, labels, false)
+	var (
+		r   StepResult
+		err error
+	)
+	if len(replicas) == 0 {
+		r.Loss, r.Correct, err = c.localGrad(x, labels)
+	} else {
+		r.Loss, r.Correct, err = c.parallelGrad(x, labels, replicas, seed)
+	}
 	if err != nil {
 		return StepResult{}, err
 	}
-	r := StepResult{Loss: loss, GradNorm: c.params.GradNorm()}
-	if err := c.update(r, opt, clip); err != nil {
-		return r, err
+	r.GradNorm = c.params.GradNorm()
+	return r, c.update(r, opt, clip)
+}
+
+// localGrad accumulates into Params().Grad the gradient of the mean loss
+// over x, labels, and returns that loss and how many samples the model
+// classified right.
+func (c *Classifier) localGrad(x Tensor, labels []int) (loss float32, correct int, err error) {
+	loss, logits, _, err := c.backprop(x, labels, false)
+	if err != nil {
+		return 0, 0, err
 	}
+	return loss, c.correct(logits, labels), nil
+}
+
+// correct counts the rows of logits [len(labels), classes] whose largest
+// value is at the label.
+func (c *Classifier) correct(logits backend.Buffer, labels []int) int {
 	scores := make([]float32, logits.Len())
 	c.be.Download(scores, logits)
+	n := 0
 	for i, l := range labels {
 		if Argmax(scores[i*c.NumClasses:(i+1)*c.NumClasses]) == l {
-			r.Correct++
+			n++
 		}
 	}
-	return r, nil
+	return n
 }
 
 // update ends a training step whose loss and gradient norm r holds:

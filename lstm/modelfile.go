@@ -220,3 +220,44 @@ func Load(be backend.Backend, path string) (*Classifier, map[string]string, erro
 	}
 	return c, meta, nil
 }
+
+// RecordKey is the metadata key of a model file's training Record.
+const RecordKey = "training"
+
+// Record says how a model was trained and how well it did: the JSON of a
+// model file's "training" metadata, written by digits train and by the
+// web app's training run.
+type Record struct {
+	Epochs       int     `json:"epochs"`
+	Batch        int     `json:"batch"`
+	LR           float32 `json:"lr"`
+	Schedule     string  `json:"schedule,omitempty"`
+	Clip         float32 `json:"clip"`
+	Seed         uint64  `json:"seed"`
+	TrainImages  int     `json:"train_images"`
+	TestAccuracy float64 `json:"test_accuracy"`
+	TestImages   int     `json:"test_images"`
+	Seconds      float64 `json:"seconds"`
+	Device       string  `json:"device"`
+	Date         string  `json:"date"`
+	Version      string  `json:"code_version,omitempty"`
+	// FineTuned says the run started from a trained model, not from scratch.
+	FineTuned bool `json:"fine_tuned,omitempty"`
+}
+
+// Metadata returns the metadata of a model file carrying r.
+func (r Record) Metadata() map[string]string {
+	b, _ := json.Marshal(r) // a Record always encodes
+	return map[string]string{RecordKey: string(b)}
+}
+
+// ReadRecord returns the training record in a model file's metadata, and
+// whether there is a readable one.
+func ReadRecord(meta map[string]string) (Record, bool) {
+	var r Record
+	s, ok := meta[RecordKey]
+	if !ok || json.Unmarshal([]byte(s), &r) != nil {
+		return Record{}, false
+	}
+	return r, true
+}

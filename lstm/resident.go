@@ -24,25 +24,27 @@ type ByteBatcher interface {
 }
 
 // stepFunc takes the training step at a position: batch at.Batch of the
-// training set in epoch at.Epoch's order, after Shuffle(at.Epoch). It
-// returns the step's result and the number of samples in the batch.
-type stepFunc func(at Position) (r StepResult, n int, err error)
+// training set in epoch at.Epoch's order, after Shuffle(at.Epoch), with
+// the step's dropout seed (already set on the LSTM). It returns the step's
+// result and the number of samples in the batch.
+type stepFunc func(at Position, seed uint64) (r StepResult, n int, err error)
 
 // stepper returns the step function of a run over train: on the device
-// when the backend and the batcher allow it, else through the host.
+// when the backend and the batcher allow it and no replicas share the
+// batches, else through the host.
 func (t *Trainer) stepper(train Batcher) (stepFunc, error) {
 	rb, ok := t.C.be.(backend.Resident)
 	bb, isBytes := train.(ByteBatcher)
-	if ok && isBytes {
+	if ok && isBytes && len(t.Replicas) == 0 {
 		return t.residentStepper(rb, bb)
 	}
 	buf := newBatch(train, t.C.Config().InputSize)
-	return func(at Position) (StepResult, int, error) {
+	return func(at Position, seed uint64) (StepResult, int, error) {
 		x, y, err := buf.read(train, at.Batch)
 		if err != nil {
 			return StepResult{}, 0, err
 		}
-		r, err := t.C.TrainStep(x, y, t.Opt, t.Config.Clip)
+		r, err := t.C.trainStep(x, y, t.Opt, t.Config.Clip, t.Replicas, seed)
 		return r, len(y), err
 	}, nil
 }
@@ -67,7 +69,7 @@ func (t *Trainer) residentStepper(rb backend.Resident, train ByteBatcher) (stepF
 	host := make([]float32, set.Len())
 	stat := make([]float32, 3)
 	epoch := -1
-	return func(at Position) (StepResult, int, error) {
+	return func(at Position, _ uint64) (StepResult, int, error) {
 		if at.Epoch != epoch {
 			for i, v := range train.Order() {
 				host[i] = float32(v)

@@ -98,6 +98,11 @@ type Trainer struct {
 	Opt    *Adam
 	Config TrainConfig
 	At     Position
+	// Replicas, when not empty, each compute the gradient of an equal
+	// share of every batch (see Replica); the trainer computes the first.
+	// The result differs from a run without replicas only by rounding,
+	// and by dropout's masks.
+	Replicas []Replica
 }
 
 // NewTrainer returns a trainer at the start of a run.
@@ -139,8 +144,9 @@ func (t *Trainer) Run(ctx context.Context, train, test Batcher, onStep func(Step
 				return err
 			}
 			t.Opt.Config.LR = t.Config.lr(t.At.Step, steps)
-			t.C.LSTM.SetDropoutSeed(stepSeed(t.Config.Seed, t.At.Step))
-			r, n, err := step(t.At)
+			seed := stepSeed(t.Config.Seed, t.At.Step)
+			t.C.LSTM.SetDropoutSeed(seed)
+			r, n, err := step(t.At, seed)
 			if err != nil {
 				return err
 			}

@@ -32,23 +32,6 @@ loss.png and accuracy.png. Progress goes to stderr.
 	run: runTrain,
 }
 
-// trainRecord is the "training" metadata of a model the trainer writes.
-type trainRecord struct {
-	Epochs       int     `json:"epochs"`
-	Batch        int     `json:"batch"`
-	LR           float32 `json:"lr"`
-	Schedule     string  `json:"schedule"`
-	Clip         float32 `json:"clip"`
-	Seed         uint64  `json:"seed"`
-	TrainImages  int     `json:"train_images"`
-	TestAccuracy float64 `json:"test_accuracy"`
-	TestImages   int     `json:"test_images"`
-	Seconds      float64 `json:"seconds"`
-	Device       string  `json:"device"`
-	Date         string  `json:"date"`
-	Version      string  `json:"code_version"`
-}
-
 // epochMetrics is one line of metrics.jsonl.
 type epochMetrics struct {
 	Epoch         int       `json:"epoch"` // from 1
@@ -204,18 +187,14 @@ func runTrain(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 			return err
 		}
 	}
-	rec := trainRecord{
+	rec := lstm.Record{
 		Epochs: t.Config.Epochs, Batch: t.Config.Batch, LR: t.Config.Adam.LR, Schedule: t.Config.Schedule,
 		Clip: t.Config.Clip, Seed: t.Config.Seed, TrainImages: trainSet.Len(),
 		TestAccuracy: last.Accuracy, TestImages: last.Samples, Seconds: math.Round(time.Since(start).Seconds()),
 		Device: be.Name(), Date: time.Now().UTC().Format(time.RFC3339), Version: version(),
 	}
-	recJSON, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
 	model := filepath.Join(*out, "model.safetensors")
-	if err := c.Save(model, map[string]string{"training": string(recJSON)}); err != nil {
+	if err := c.Save(model, rec.Metadata()); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "Test accuracy %.2f%%. Wrote %s.\n", 100*last.Accuracy, model)

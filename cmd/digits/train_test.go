@@ -70,9 +70,9 @@ func TestTrainEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rec trainRecord
-	if err := json.Unmarshal([]byte(meta["training"]), &rec); err != nil {
-		t.Fatal(err)
+	rec, ok := lstm.ReadRecord(meta)
+	if !ok {
+		t.Fatalf("model has no readable training record: %q", meta[lstm.RecordKey])
 	}
 	data, err := mnist.LoadDefault(context.Background())
 	if err != nil {

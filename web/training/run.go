@@ -1,0 +1,274 @@
+package training
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/lstm-digits/lstm-digits/backend"
+	"github.com/lstm-digits/lstm-digits/lstm"
+	"github.com/lstm-digits/lstm-digits/mnist"
+)
+
+// Report is one message from a run to the page: exactly one field is set.
+type Report struct {
+	Start *Start        `json:"start,omitempty"`
+	Step  *Step         `json:"step,omitempty"`
+	Epoch *EpochSummary `json:"epoch,omitempty"`
+}
+
+// Start describes a run as it begins.
+type Start struct {
+	Config      lstm.Config `json:"config"`
+	Parameters  int         `json:"parameters"`
+	TrainImages int         `json:"train_images"` // MNIST's and the visitor's
+	MineImages  int         `json:"mine_images"`  // of which the visitor's (with repetitions)
+	TestImages  int         `json:"test_images"`
+	Batches     int         `json:"batches"` // per epoch
+	Steps       int         `json:"steps"`   // in the run
+	Workers     int         `json:"workers"`
+}
+
+// Step reports a training step just taken.
+type Step struct {
+	Epoch         int     `json:"epoch"` // from 0
+	Batch         int     `json:"batch"` // from 0, within the epoch
+	Step          int     `json:"step"`  // steps taken before this one
+	Loss          float32 `json:"loss"`  // the batch's mean loss
+	Accuracy      float64 `json:"accuracy"`
+	SamplesPerSec float64 `json:"samples_per_sec"` // over the epoch so far
+	ETA           float64 `json:"eta_seconds"`     // till the end of the run, evaluations aside
+}
+
+// EpochSummary reports an epoch and the evaluation after it.
+type EpochSummary struct {
+	Epoch        int     `json:"epoch"` // from 0
+	Loss         float64 `json:"loss"`  // mean training loss
+	Accuracy     float64 `json:"accuracy"`
+	TestLoss     float64 `json:"test_loss"`
+	TestAccuracy float64 `json:"test_accuracy"`
+	// PerClass is the test accuracy of each digit, -1 for a digit with no
+	// test images.
+	PerClass []float64 `json:"per_class"`
+	// Confusion[t][p] counts the test images of digit t read as p.
+	Confusion     [][]int `json:"confusion"`
+	SamplesPerSec float64 `json:"samples_per_sec"`
+	// Stopped says the run was stopped during this epoch, which is then
+	// partial.
+	Stopped bool `json:"stopped,omitempty"`
+}
+
+// Control pauses and resumes a run from outside it, between two steps.
+// Its zero value is a running run's.
+type Control struct {
+	mu     sync.Mutex
+	paused chan struct{} // closed on Resume; nil while running
+}
+
+// Pause makes the run wait before its next step.
+func (c *Control) Pause() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.paused == nil {
+		c.paused = make(chan struct{})
+	}
+}
+
+// Resume lets a paused run go on.
+func (c *Control) Resume() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.paused != nil {
+		close(c.paused)
+		c.paused = nil
+	}
+}
+
+// wait blocks while the run is paused, or until ctx is done.
+func (c *Control) wait(ctx context.Context) {
+	c.mu.Lock()
+	p := c.paused
+	c.mu.Unlock()
+	if p != nil {
+		select {
+		case <-p:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// A Run is a training run the page asked for, ready to go.
+type Run struct {
+	Settings Settings
+	// Replicas compute shares of each batch in other workers (see
+	// lstm.Replica); Settings.Workers counts them and this one.
+	Replicas []lstm.Replica
+	Control  Control
+	// Device names where the run computes, for the model's record.
+	Device string
+
+	c                 *lstm.Classifier
+	fineTuned         bool
+	trainSet, testSet *mnist.Set
+	mine              int // the visitor's images in trainSet, repetitions counted
+}
+
+// New prepares the run s asks for on data, with the visitor's own digits
+// mine (nil for none): from scratch on be, or fine-tuning the model file
+// model.
+func New(be backend.Backend, s Settings, data *Data, mine *mnist.Set, model []byte) (*Run, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	r := &Run{Settings: s}
+	var err error
+	if s.FromScratch {
+		r.c, err = lstm.NewClassifier(be, s.ModelConfig(), mnist.Classes, s.Seed)
+	} else {
+		r.c, _, err = lstm.Decode(be, model)
+		r.fineTuned = true
+	}
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	if cfg := r.c.Config(); cfg.InputSize != mnist.Cols || r.c.NumClasses != mnist.Classes || !cfg.BatchFirst {
+		return nil, fmt.Errorf("model: reads %d features into %d classes; MNIST needs %d into %d, batch first", cfg.InputSize, r.c.NumClasses, mnist.Cols, mnist.Classes)
+	}
+	r.trainSet = data.Train.Stratified(s.TrainImages, s.Seed)
+	r.testSet = data.Test.Stratified(s.TestImages, s.Seed)
+	if mine != nil && s.Mine > 0 {
+		r.trainSet, r.mine = withRepeats(r.trainSet, mine, s.Mine), mine.Len()*s.Mine
+	}
+	return r, nil
+}
+
+// withRepeats returns a new set of a's images followed by b's, each of b's
+// repeated n times.
+func withRepeats(a, b *mnist.Set, n int) *mnist.Set {
+	s := &mnist.Set{Pixels: append([]uint8(nil), a.Pixels...), Labels: append([]uint8(nil), a.Labels...)}
+	for range n {
+		s.Pixels = append(s.Pixels, b.Pixels...)
+		s.Labels = append(s.Labels, b.Labels...)
+	}
+	return s
+}
+
+// Classifier is the model the run trains.
+func (r *Run) Classifier() *lstm.Classifier { return r.c }
+
+// Go trains until the last epoch ends or ctx is done (the page's Stop),
+// waiting between steps while r.Control is paused. It calls report with a
+// Start first, then after every step and every epoch; after every epoch it
+// also gives the model file of the model as it then is, which the page can
+// use at once. When stopped, it evaluates the model as it is and reports
+// that as a partial epoch. It returns the final model file.
+func (r *Run) Go(ctx context.Context, report func(rep Report, model []byte)) ([]byte, error) {
+	s := r.Settings
+	trainB, err := mnist.NewBatches(r.trainSet, s.Batch, s.Seed)
+	if err != nil {
+		return nil, err
+	}
+	testB, err := mnist.NewBatches(r.testSet, s.Batch, s.Seed)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := lstm.NewTrainer(r.c, lstm.TrainConfig{
+		Epochs: s.Epochs, Batch: s.Batch, Adam: lstm.AdamConfig{LR: s.LR, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, Seed: s.Seed,
+	})
+	if err != nil {
+		return nil, err
+	}
+	tr.Replicas = r.Replicas
+	steps := s.Epochs * trainB.Len()
+	report(Report{Start: &Start{
+		Config: r.c.Config(), Parameters: r.c.Params().Count(), TrainImages: r.trainSet.Len(), MineImages: r.mine,
+		TestImages: r.testSet.Len(), Batches: trainB.Len(), Steps: steps, Workers: len(r.Replicas) + 1,
+	}}, nil)
+
+	start := time.Now()
+	var (
+		last    *lstm.Evaluation
+		running float64 // the epoch's loss sum and sample count so far, for a stop
+		right   float64
+		seen    int
+	)
+	onStep := func(rep lstm.StepReport) {
+		perStep := time.Since(start).Seconds() / float64(rep.Step+1)
+		if rep.Batch == 0 {
+			running, right, seen = 0, 0, 0
+		}
+		n := min(s.Batch, r.trainSet.Len()-rep.Batch*s.Batch)
+		running += float64(rep.Loss) * float64(n)
+		right += rep.Accuracy * float64(n)
+		seen += n
+		report(Report{Step: &Step{
+			Epoch: rep.Epoch, Batch: rep.Batch, Step: rep.Step, Loss: rep.Loss, Accuracy: rep.Accuracy,
+			SamplesPerSec: rep.SamplesPerSec, ETA: perStep * float64(steps-rep.Step-1),
+		}}, nil)
+		r.Control.wait(ctx)
+	}
+	onEpoch := func(rep lstm.EpochReport) error {
+		last, seen = rep.Test, 0
+		model, err := r.model(last, tr.At.Epoch, time.Since(start))
+		if err != nil {
+			return err
+		}
+		report(Report{Epoch: summary(rep.Epoch, rep.Loss, rep.Accuracy, rep.SamplesPerSec, rep.Test, false)}, model)
+		return nil
+	}
+	err = tr.Run(ctx, trainB, testB, onStep, onEpoch)
+	switch {
+	case errors.Is(err, context.Canceled) && seen > 0:
+		// Stopped mid-epoch: evaluate what there is, for the page.
+		ev, err := r.c.Evaluate(context.Background(), testB)
+		if err != nil {
+			return nil, err
+		}
+		last = ev
+		model, err := r.model(ev, tr.At.Epoch, time.Since(start))
+		if err != nil {
+			return nil, err
+		}
+		report(Report{Epoch: summary(tr.At.Epoch, running/float64(seen), right/float64(seen), 0, ev, true)}, model)
+		return model, nil
+	case errors.Is(err, context.Canceled):
+		return r.model(last, tr.At.Epoch, time.Since(start))
+	case errors.Is(err, lstm.ErrNotFinite):
+		return nil, fmt.Errorf("epoch %d, batch %d: the loss or gradient is not finite: try a lower learning rate", tr.At.Epoch+1, tr.At.Batch+1)
+	case err != nil:
+		return nil, err
+	}
+	return r.model(last, s.Epochs, time.Since(start))
+}
+
+// model returns the model file of the run's model after epochs epochs
+// (whole or begun), evaluated as ev (nil if not yet).
+func (r *Run) model(ev *lstm.Evaluation, epochs int, took time.Duration) ([]byte, error) {
+	s := r.Settings
+	rec := lstm.Record{
+		Epochs: epochs, Batch: s.Batch, LR: s.LR, Seed: s.Seed, TrainImages: r.trainSet.Len(),
+		Seconds: math.Round(took.Seconds()), Device: r.Device, Date: time.Now().UTC().Format(time.RFC3339), FineTuned: r.fineTuned,
+	}
+	if ev != nil {
+		rec.TestAccuracy, rec.TestImages = ev.Accuracy, ev.Samples
+	}
+	return r.c.Encode(rec.Metadata())
+}
+
+// summary returns the page's report of an epoch evaluated as ev.
+func summary(epoch int, loss, acc, speed float64, ev *lstm.Evaluation, stopped bool) *EpochSummary {
+	perClass := make([]float64, len(ev.PerClass))
+	for i, a := range ev.PerClass {
+		perClass[i] = a
+		if math.IsNaN(a) {
+			perClass[i] = -1 // JSON has no NaN
+		}
+	}
+	return &EpochSummary{
+		Epoch: epoch, Loss: loss, Accuracy: acc, TestLoss: ev.Loss, TestAccuracy: ev.Accuracy,
+		PerClass: perClass, Confusion: ev.Confusion, SamplesPerSec: speed, Stopped: stopped,
+	}
+}
