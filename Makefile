@@ -26,7 +26,7 @@ WORKER   = web/static/worker.wasm
 SIMD     = web/static/simd.wasm web/static/simd.js
 WASMSRC := $(shell find . -name '*.go' -not -path './cmd/*' -not -path './tools/*' -not -path './.dev/*' -not -name '*_test.go')
 
-.PHONY: run build test test-native test-wasm lint bench train subset fixtures fuzz clean
+.PHONY: run build test test-native test-wasm lint bench train subset fixtures fuzz clean cuda kernels check-kernels cuda-check gpu-bundle
 
 ## run: build digits and serve the web app on http://127.0.0.1:8080
 run: build
@@ -50,6 +50,48 @@ web/static/simd.%: $(WASMSIMD)/simd.%
 # FILE.br and FILE.gz, for digits serve to send by Accept-Encoding.
 %.wasm.br: %.wasm
 	$(GO) run ./web/internal/compress $<
+
+# The CUDA backend (backend/cuda, build tag cuda) builds against cuda.h and
+# the stub libcuda.so, which tools/cuda/headers.sh puts in CUDADEV, from the
+# system or from Debian's nvidia-cuda-dev package (never committed).
+CUDADEV  = .dev/cuda-dev
+CUDAENV  = CGO_ENABLED=1 CGO_CFLAGS="-I$(CURDIR)/$(CUDADEV)/include" CGO_LDFLAGS="-L$(CURDIR)/$(CUDADEV)/lib"
+
+$(CUDADEV)/include/cuda.h:
+	tools/cuda/headers.sh $(CUDADEV)
+
+## cuda: build bin/digits-cuda, digits with the CUDA backend (--device cuda)
+cuda: $(WASM).br $(CUDADEV)/include/cuda.h
+	$(CUDAENV) $(GO) build -tags cuda -ldflags "-s -w -X main.buildVersion=$(VERSION)" -o bin/digits-cuda ./cmd/digits
+	@echo "bin/digits-cuda needs the NVIDIA driver (libcuda.so.1) and a GPU: without a GPU it stops at start with a one-line error, without the driver the loader refuses it (exit 127); bin/digits (make build) runs on the CPU anywhere."
+
+## kernels: compile backend/cuda/kernels.cu to the committed kernels.ptx (needs nvcc)
+kernels:
+	backend/cuda/genptx.sh $(CURDIR)/backend/cuda/kernels.ptx
+
+# check-kernels: regenerate the PTX and compare it with the committed one,
+# where the nvcc that made it (its release is in the file) is present.
+check-kernels:
+	@want=$$(sed -n 's|^// Cuda compilation tools, \(release [0-9.]*\).*|\1|p' backend/cuda/kernels.ptx); \
+	have=$$(nvcc --version 2>/dev/null | sed -n 's|.*\(release [0-9.]*\).*|\1|p'); \
+	if [ "$$have" != "$$want" ]; then echo "check-kernels: skipped: kernels.ptx comes from nvcc $$want, and this machine has $${have:-no nvcc}"; exit 0; fi; \
+	tmp=$$(mktemp); backend/cuda/genptx.sh $$tmp && cmp -s $$tmp backend/cuda/kernels.ptx; rc=$$?; rm -f $$tmp; \
+	if [ $$rc -ne 0 ]; then echo "check-kernels: kernels.ptx is not what kernels.cu compiles to: run make kernels"; exit 1; fi; \
+	echo "check-kernels: kernels.ptx matches kernels.cu ($$want)"
+
+## cuda-check: compile the cuda-tagged code (vet, the test binary, digits) without a GPU; CI runs it
+cuda-check: $(CUDADEV)/include/cuda.h check-kernels
+	$(CUDAENV) $(GO) vet -tags cuda ./...
+	$(CUDAENV) $(GO) test -tags cuda -c -o $(CUDADEV)/cudatest ./backend/cuda/
+	$(CUDAENV) $(GO) build -tags cuda -o $(CUDADEV)/digits ./cmd/digits
+	@mkdir -p $(CUDADEV)/stub && cp $(CUDADEV)/lib/libcuda.so $(CUDADEV)/stub/libcuda.so.1
+	@out=$$(LD_LIBRARY_PATH=$(CUDADEV)/stub $(CUDADEV)/digits help 2>&1); rc=$$?; \
+	if [ $$rc -ne 1 ] || ! echo "$$out" | grep -q "found no usable GPU"; then echo "cuda-check: digits on the stub driver exited $$rc: $$out"; exit 1; fi; \
+	echo "cuda-check: on the stub driver, as without a GPU, digits says: $$out"
+
+## gpu-bundle: build into .dev/gpu what tools/gpu/run.sh runs on a GPU machine (see backend/cuda/NOTES.md)
+gpu-bundle: cuda
+	$(CUDAENV) tools/gpu/bundle.sh .dev/gpu
 
 ## test: every test: lint, native (with the PyTorch round trip), WebAssembly
 test: lint test-native test-wasm
@@ -102,4 +144,4 @@ fuzz:
 	$(GO) test ./mnist/ -run '^$$' -fuzz FuzzReadIDX -fuzztime $(FUZZTIME)
 
 clean:
-	rm -rf bin run $(WASM) $(WASM).br $(WASM).gz $(WORKER) $(WORKER).br $(WORKER).gz $(SIMD)
+	rm -rf bin run .dev/gpu $(CUDADEV) $(WASM) $(WASM).br $(WASM).gz $(WORKER) $(WORKER).br $(WORKER).gz $(SIMD)

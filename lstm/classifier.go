@@ -90,9 +90,14 @@ func (c *Classifier) checkInput(x Tensor) (B, T int, err error) {
 // Its buffers come from the classifier's workspace, reset here: they live
 // until the next call.
 func (c *Classifier) forward(x Tensor, B, T int, withGrad bool) (logits backend.Buffer, p *pass, last backend.Buffer) {
+	c.ws.reset()
+	return c.forwardOn(c.LSTM.upload(&c.ws, x.Data), B, T, withGrad)
+}
+
+// forwardOn is forward for an input xb [B, T, F] already on the backend,
+// taking further buffers from the workspace without resetting it.
+func (c *Classifier) forwardOn(xb backend.Buffer, B, T int, withGrad bool) (logits backend.Buffer, p *pass, last backend.Buffer) {
 	ws := &c.ws
-	ws.reset()
-	xb := c.LSTM.upload(ws, x.Data)
 	xt := c.LSTM.swap(ws, xb, B, T, c.LSTM.cfg.InputSize)
 	p = c.LSTM.forward(ws, xt, T, B, nil, nil, nil, withGrad)
 	width := c.LSTM.cfg.OutputSize()
@@ -153,17 +158,30 @@ func (c *Classifier) backprop(x Tensor, labels []int, wantDX bool) (loss float32
 			return 0, nil, nil, fmt.Errorf("lstm: label %d of sample %d is outside [0, %d)", l, i, c.NumClasses)
 		}
 	}
-	be, width := c.be, c.LSTM.cfg.OutputSize()
-	logits, p, last := c.forward(x, B, T, true)
+	c.ws.reset()
+	xb := c.LSTM.upload(&c.ws, x.Data)
+	lossBuf := c.ws.get(1, false)
+	logits, dx = c.backpropOn(xb, B, T, wantDX, func(dlogits, logits backend.Buffer) {
+		c.be.CrossEntropy(lossBuf, dlogits, logits, labels, B, c.NumClasses)
+	})
+	v := []float32{0}
+	c.be.Download(v, lossBuf)
+	return v[0], logits, dx, nil
+}
+
+// backpropOn runs the model on xb [B, T, F], already on the backend, and
+// its backward pass from the gradient of the logits that loss writes into
+// dlogits, accumulating the parameter gradients.
+func (c *Classifier) backpropOn(xb backend.Buffer, B, T int, wantDX bool, loss func(dlogits, logits backend.Buffer)) (logits, dx backend.Buffer) {
+	width := c.LSTM.cfg.OutputSize()
+	logits, p, last := c.forwardOn(xb, B, T, true)
 	ws := &c.ws
-	lossBuf, dlogits := ws.get(1, false), ws.get(B*c.NumClasses, false)
-	be.CrossEntropy(lossBuf, dlogits, logits, labels, B, c.NumClasses)
+	dlogits := ws.get(B*c.NumClasses, false)
+	loss(dlogits, logits)
 	dOut := ws.get(T*B*width, true)
 	c.Head.backward(dOut.Slice((T-1)*B*width, B*width), dlogits, last, B)
 	dx, _, _ = c.LSTM.backward(ws, p, dOut, nil, nil, wantDX)
-	v := []float32{0}
-	be.Download(v, lossBuf)
-	return v[0], logits, dx, nil
+	return logits, dx
 }
 
 // StepResult reports one training step.
@@ -201,14 +219,7 @@ func (c *Classifier) trainStep(x Tensor, labels []int, opt *Adam, clip float32, 
 		return StepResult{}, err
 	}
 	r.GradNorm = c.params.GradNorm()
-	if !finite(float64(r.Loss)) || !finite(float64(r.GradNorm)) {
-		return r, ErrNotFinite
-	}
-	if clip > 0 {
-		c.params.scaleGrad(clip, r.GradNorm)
-	}
-	opt.Step()
-	return r, nil
+	return r, c.update(r, opt, clip)
 }
 
 // localGrad accumulates into Params().Grad the gradient of the mean loss
@@ -234,6 +245,20 @@ func (c *Classifier) correct(logits backend.Buffer, labels []int) int {
 		}
 	}
 	return n
+}
+
+// update ends a training step whose loss and gradient norm r holds:
+// ErrNotFinite if either is not finite, else clip the gradient to clip
+// (none when clip ≤ 0) and let opt update the parameters.
+func (c *Classifier) update(r StepResult, opt *Adam, clip float32) error {
+	if !finite(float64(r.Loss)) || !finite(float64(r.GradNorm)) {
+		return ErrNotFinite
+	}
+	if clip > 0 {
+		c.params.scaleGrad(clip, r.GradNorm)
+	}
+	opt.Step()
+	return nil
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

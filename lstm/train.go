@@ -128,7 +128,10 @@ func stepSeed(seed uint64, step int) uint64 {
 // and resumed. A step whose loss or gradient is not finite stops the run
 // with ErrNotFinite before it changes the parameters.
 func (t *Trainer) Run(ctx context.Context, train, test Batcher, onStep func(StepReport), onEpoch func(EpochReport) error) error {
-	buf := newBatch(train, t.C.Config().InputSize)
+	step, err := t.stepper(train)
+	if err != nil {
+		return err
+	}
 	steps := t.Config.Epochs * train.Len()
 	start := time.Now()
 	for ; t.At.Epoch < t.Config.Epochs; t.At.Epoch, t.At.Batch = t.At.Epoch+1, 0 {
@@ -140,15 +143,10 @@ func (t *Trainer) Run(ctx context.Context, train, test Batcher, onStep func(Step
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			x, y, err := buf.read(train, t.At.Batch)
-			if err != nil {
-				return err
-			}
-			n := len(y)
 			t.Opt.Config.LR = t.Config.lr(t.At.Step, steps)
 			seed := stepSeed(t.Config.Seed, t.At.Step)
 			t.C.LSTM.SetDropoutSeed(seed)
-			r, err := t.C.trainStep(x, y, t.Opt, t.Config.Clip, t.Replicas, seed)
+			r, n, err := step(t.At, seed)
 			if err != nil {
 				return err
 			}

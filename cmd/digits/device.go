@@ -19,7 +19,7 @@ func openDevice(name string) (backend.Backend, error) {
 	case "cpu":
 		return cpu.New(), nil
 	case "cuda":
-		return nil, fmt.Errorf("this build of digits has no CUDA backend; it runs on the CPU (--device cpu)")
+		return openCUDA()
 	}
 	return nil, usageError{fmt.Sprintf("unknown device %q: want cpu or cuda", name)}
 }

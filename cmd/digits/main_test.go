@@ -25,7 +25,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"bench", "--batch", "0"}, exitUsage, "", "must be positive"},
 		{[]string{"bench", "extra"}, exitUsage, "", `unexpected argument "extra"`},
 		{[]string{"bench", "--device", "tpu"}, exitUsage, "", `unknown device "tpu"`},
-		{[]string{"bench", "--device", "cuda"}, exitFailure, "", "no CUDA backend"},
+		{[]string{"bench", "--device", "cuda"}, exitFailure, "", "no CUDA backend: build one with make cuda"},
+		{[]string{"train", "--device", "cuda"}, exitFailure, "", "no CUDA backend: build one with make cuda"},
 		{[]string{"demo", "--help"}, 0, "Examples:", ""},
 		{[]string{"demo", "--steps", "3", "--batch", "4", "--hidden", "8", "--every", "1"}, 0, "step    3/3  loss", ""},
 	}

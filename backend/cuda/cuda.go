@@ -1,0 +1,300 @@
+//go:build cuda
+
+package cuda
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"unsafe"
+
+	"github.com/lstm-digits/lstm-digits/backend"
+	_ "github.com/lstm-digits/lstm-digits/backend/cuda/internal/probe" // a clear error before cu's init
+	"gorgonia.org/cu"
+)
+
+// Backend computes on one GPU, in the device's primary context. All its
+// work goes to the default stream, in order; only downloads (and
+// SumSquares) wait for it. It is not safe for concurrent use.
+type Backend struct {
+	dev         cu.Device
+	ctx         cu.CUContext
+	mod         cu.Module
+	fn          map[string]cu.Function
+	name        string
+	sms, shared int        // multiprocessors; opt-in dynamic shared memory per block
+	bar         uintptr    // the grid barrier's two counters
+	scratch     region     // temporaries of one operation
+	stage       region     // small host values uploaded by one operation
+	one         [3]float32 // host side of small downloads
+}
+
+// region is a device allocation reused by successive operations, which
+// run in order on the default stream, and grown when one needs more.
+type region struct {
+	ptr  cu.DevicePtr
+	size int // bytes
+	used int
+}
+
+// New opens GPU 0, loads the kernels (the driver JIT-compiles the PTX for
+// the GPU) and returns the backend.
+func New() (*Backend, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	dev, err := cu.GetDevice(0)
+	if err != nil {
+		return nil, fmt.Errorf("cuda: device 0: %w", err)
+	}
+	be := &Backend{dev: dev, fn: make(map[string]cu.Function)}
+	if be.name, err = dev.Name(); err != nil {
+		return nil, fmt.Errorf("cuda: device 0 name: %w", err)
+	}
+	if be.ctx, err = dev.RetainPrimaryCtx(); err != nil {
+		return nil, fmt.Errorf("cuda: %s: primary context: %w", be.name, err)
+	}
+	if err := cu.SetCurrentContext(be.ctx); err != nil {
+		return nil, fmt.Errorf("cuda: %s: set context: %w", be.name, err)
+	}
+	coop, err := deviceAttribute(dev, attrCooperativeLaunch)
+	if err == nil && coop == 0 {
+		err = fmt.Errorf("no cooperative launch, which the LSTM kernels need")
+	}
+	if err == nil {
+		be.sms, err = deviceAttribute(dev, attrSMs)
+	}
+	if err == nil {
+		be.shared, err = deviceAttribute(dev, attrSharedOptIn)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cuda: %s: %w", be.name, err)
+	}
+	if be.mod, err = cu.LoadData(kernelsPTX); err != nil {
+		return nil, fmt.Errorf("cuda: %s: load kernels (JIT-compiling the PTX): %w", be.name, err)
+	}
+	for _, name := range kernelNames {
+		f, err := be.mod.Function(name)
+		if err != nil {
+			return nil, fmt.Errorf("cuda: kernel %s: %w", name, err)
+		}
+		be.fn[name] = f
+	}
+	for _, name := range []string{"lstm_forward", "lstm_backward"} {
+		if err := setMaxShared(be.fn[name], be.shared); err != nil {
+			return nil, fmt.Errorf("cuda: kernel %s: shared memory %d bytes: %w", name, be.shared, err)
+		}
+	}
+	bar, err := cu.MemAlloc(8)
+	if err == nil {
+		err = cu.MemsetD32(bar, 0, 2)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cuda: %s: grid barrier: %w", be.name, err)
+	}
+	be.bar = uintptr(bar)
+	return be, nil
+}
+
+var _ backend.Resident = (*Backend)(nil)
+
+// Name returns "cuda", with the GPU's name.
+func (be *Backend) Name() string { return "cuda (" + be.name + ")" }
+
+// enter binds the calling goroutine to its thread and the backend's
+// context to the thread, for the driver calls of one operation; call the
+// returned function when done.
+func (be *Backend) enter() func() {
+	runtime.LockOSThread()
+	be.check("set context", cu.SetCurrentContext(be.ctx))
+	be.scratch.used, be.stage.used = 0, 0
+	return runtime.UnlockOSThread
+}
+
+// check panics on a driver error: the backend's methods have no error
+// result, and a failing driver call mid-run is a broken device or a bug.
+func (be *Backend) check(what string, err error) {
+	if err != nil {
+		panic(fmt.Sprintf("cuda: %s: %s: %v", be.name, what, err))
+	}
+}
+
+// Buffer is the CUDA backend's buffer: a view of n float32 values at
+// offset off of a device allocation.
+type Buffer struct {
+	mem    *allocation
+	off, n int
+}
+
+// allocation is device memory, freed when no Buffer refers to it.
+type allocation struct{ ptr cu.DevicePtr }
+
+// Len returns the number of values.
+func (b Buffer) Len() int { return b.n }
+
+// Slice returns the view of n values from off.
+func (b Buffer) Slice(off, n int) backend.Buffer {
+	if off < 0 || n < 0 || off+n > b.n {
+		panic(fmt.Sprintf("cuda: Slice(%d, %d) of a buffer of %d values", off, n, b.n))
+	}
+	return Buffer{b.mem, b.off + off, n}
+}
+
+// ptr returns the device address of b's first value, or 0 (NULL) for a
+// nil buffer.
+func ptr(b backend.Buffer) uintptr {
+	if b == nil {
+		return 0
+	}
+	buf, ok := b.(Buffer)
+	if !ok {
+		panic(fmt.Sprintf("cuda: buffer of type %T belongs to another backend", b))
+	}
+	return uintptr(buf.mem.ptr) + 4*uintptr(buf.off)
+}
+
+// New returns a zeroed buffer of n values.
+func (be *Backend) New(n int) backend.Buffer {
+	defer be.enter()()
+	a := &allocation{}
+	if n > 0 {
+		p, err := cu.MemAlloc(int64(4 * n))
+		be.check(fmt.Sprintf("allocate %d values", n), err)
+		be.check("zero", cu.MemsetD32(p, 0, int64(n)))
+		a.ptr = p
+		ctx := be.ctx
+		runtime.AddCleanup(a, func(p cu.DevicePtr) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			if cu.SetCurrentContext(ctx) == nil {
+				cu.MemFree(p)
+			}
+		}, p)
+	}
+	return Buffer{mem: a, n: n}
+}
+
+// Upload copies src into dst.
+func (be *Backend) Upload(dst backend.Buffer, src []float32) {
+	defer be.enter()()
+	mustLen("Upload", len(src), dst.Len())
+	if len(src) > 0 {
+		be.check("upload", cu.MemcpyHtoD(cu.DevicePtr(ptr(dst)), unsafe.Pointer(&src[0]), int64(4*len(src))))
+	}
+}
+
+// Download copies src into dst, waiting for the work that writes it.
+func (be *Backend) Download(dst []float32, src backend.Buffer) {
+	defer be.enter()()
+	be.download(dst, src)
+}
+
+func (be *Backend) download(dst []float32, src backend.Buffer) {
+	mustLen("Download", len(dst), src.Len())
+	if len(dst) > 0 {
+		be.check("download", cu.MemcpyDtoH(unsafe.Pointer(&dst[0]), cu.DevicePtr(ptr(src)), int64(4*len(dst))))
+	}
+}
+
+// Zero sets every value of b to 0.
+func (be *Backend) Zero(b backend.Buffer) {
+	defer be.enter()()
+	if b.Len() > 0 {
+		be.check("zero", cu.MemsetD32(cu.DevicePtr(ptr(b)), 0, int64(b.Len())))
+	}
+}
+
+// Copy copies src into dst.
+func (be *Backend) Copy(dst, src backend.Buffer) {
+	defer be.enter()()
+	mustLen("Copy", src.Len(), dst.Len())
+	if src.Len() > 0 {
+		be.check("copy", cu.MemcpyDtoD(cu.DevicePtr(ptr(dst)), cu.DevicePtr(ptr(src)), int64(4*src.Len())))
+	}
+}
+
+// alloc returns n values of r, growing it (after the device is idle, as
+// earlier operations may still use it) when needed. The values of one
+// operation do not overlap; the next operation reuses them.
+func (be *Backend) alloc(r *region, n int) uintptr {
+	bytes := (4*n + 255) &^ 255
+	if r.used+bytes > r.size {
+		if r.used > 0 {
+			panic("cuda: a region grew in the middle of an operation") // operations size their temporaries first
+		}
+		if r.size > 0 {
+			be.check("synchronize", cu.Synchronize())
+			be.check("free", cu.MemFree(r.ptr))
+		}
+		size := max(bytes, 2*r.size)
+		p, err := cu.MemAlloc(int64(size))
+		be.check(fmt.Sprintf("allocate %d bytes of temporaries", size), err)
+		r.ptr, r.size = p, size
+	}
+	p := uintptr(r.ptr) + uintptr(r.used)
+	r.used += bytes
+	return p
+}
+
+// reserveRegion makes r hold at least n values in one operation, so that
+// its allocs of n values in total do not grow it.
+func (be *Backend) reserveRegion(r *region, n int) {
+	be.alloc(r, n+64*4)
+	r.used = 0
+}
+
+// stageInts uploads integers as float32 values and returns their device
+// address: labels and lengths. The copy waits for earlier work on the
+// default stream, which may still read the stage.
+func (be *Backend) stageInts(v []int) uintptr {
+	f := make([]float32, len(v))
+	for i, x := range v {
+		f[i] = float32(x)
+	}
+	p := be.alloc(&be.stage, len(f))
+	be.check("upload integers", cu.MemcpyHtoD(cu.DevicePtr(p), unsafe.Pointer(&f[0]), int64(4*len(f))))
+	return p
+}
+
+// launch runs kernel name on grid blocks of threads threads, passing each
+// argument in an 8-byte holder, as cu.Function.Launch reads 8 bytes
+// behind every parameter pointer.
+func (be *Backend) launch(name string, grid int, args ...any) {
+	be.launchGrid(name, grid, 1, args...)
+}
+
+// launchGrid is launch on a two-dimensional grid of gx×gy blocks.
+func (be *Backend) launchGrid(name string, gx, gy int, args ...any) {
+	h, err := packArgs(args...)
+	be.check(name, err)
+	params := make([]unsafe.Pointer, len(h))
+	for i := range h {
+		params[i] = unsafe.Pointer(&h[i])
+	}
+	be.check("launch "+name, be.fn[name].Launch(gx, gy, 1, threads, 1, 1, 0, cu.Stream{}, params))
+}
+
+// launchCooperative runs a persistent kernel, every block co-resident.
+func (be *Backend) launchCooperative(name string, p lstmPlan, args ...any) {
+	f := be.fn[name]
+	n, err := f.MaxActiveBlocksPerMultiProcessor(threads, int64(p.Shared))
+	be.check(name+": occupancy", err)
+	if n*be.sms < p.Grid {
+		panic(fmt.Sprintf("cuda: %s: %s: %d blocks with %d bytes of shared memory cannot all be resident (%d per SM)", be.name, name, p.Grid, p.Shared, n))
+	}
+	h, err := packArgs(args...)
+	be.check(name, err)
+	be.check("launch "+name, launchCooperative(f, p.Grid, threads, p.Shared, h))
+}
+
+func mustLen(op string, got, want int) {
+	if got != want {
+		panic(fmt.Sprintf("cuda: %s: length %d, want %d", op, got, want))
+	}
+}
+
+// mustFit panics when a count does not fit the kernels' 32-bit ints.
+func mustFit(op string, n int) {
+	if n > math.MaxInt32 {
+		panic(fmt.Sprintf("cuda: %s: %d values is more than the kernels index", op, n))
+	}
+}

@@ -1,0 +1,534 @@
+// Kernels of the CUDA backend (package cuda). make kernels compiles this
+// file to kernels.ptx, which the package embeds; see NOTES.md for the
+// versions, their costs and the launch configurations (chosen in launch.go).
+//
+// Conventions: every buffer is float32; integers that travel in buffers
+// (labels, lengths, sample indices) are stored as float32 values, exact
+// below 2^24. Pointers that may be absent are NULL. No kernel uses atomic
+// additions on values: every sum is taken in a fixed order, so results
+// repeat bit for bit. The only atomics are the grid barrier's counter.
+
+#include <stdint.h>
+
+#define SIGMOID(x) (1.0f / (1.0f + expf(-(x))))
+
+// ---------------------------------------------------------------------
+// Grid barrier for the persistent LSTM kernels, launched cooperatively
+// (cuLaunchCooperativeKernel guarantees that every block is resident).
+// bar[0] counts arrivals and is back to 0 after every barrier; bar[1] is
+// the generation, bumped by the last block to arrive.
+__device__ void grid_sync(unsigned int *bar)
+{
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        volatile unsigned int *gen = bar + 1;
+        unsigned int g = *gen;
+        __threadfence();
+        if (atomicAdd(bar, 1u) == gridDim.x - 1) {
+            atomicExch(bar, 0u);
+            __threadfence();
+            atomicAdd(bar + 1, 1u);
+        } else {
+            while (*gen == g) {
+            }
+        }
+        __threadfence();
+    }
+    __syncthreads();
+}
+
+// ---------------------------------------------------------------------
+// Pointwise and layout kernels.
+
+// swap_axes01 writes the [a, b, f] array src to dst as [b, a, f].
+extern "C" __global__ void swap_axes01(float *dst, const float *src, int a, int b, int f)
+{
+    long n = (long)a * b * f;
+    for (long e = blockIdx.x * (long)blockDim.x + threadIdx.x; e < n; e += (long)gridDim.x * blockDim.x) {
+        long k = e % f, ij = e / f;
+        long j = ij % b, i = ij / b;
+        dst[(j * a + i) * f + k] = src[e];
+    }
+}
+
+// scale multiplies x[0:n] by s.
+extern "C" __global__ void scale(float *x, long n, float s)
+{
+    for (long e = blockIdx.x * (long)blockDim.x + threadIdx.x; e < n; e += (long)gridDim.x * blockDim.x)
+        x[e] *= s;
+}
+
+// dropout sets dst = src*scale where backend.DropoutKeep(seed, index, p),
+// else 0: the SplitMix64 finaliser of seed + (index+1)*golden.
+extern "C" __global__ void dropout(float *dst, const float *src, long n, float p, float scale, unsigned long long seed)
+{
+    for (long e = blockIdx.x * (long)blockDim.x + threadIdx.x; e < n; e += (long)gridDim.x * blockDim.x) {
+        unsigned long long z = seed + ((unsigned long long)e + 1ull) * 0x9e3779b97f4a7c15ull;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        z ^= z >> 31;
+        float u = (float)(z >> 40) / 16777216.0f;
+        dst[e] = u >= p ? src[e] * scale : 0.0f;
+    }
+}
+
+// adam is one step of torch.optim.Adam over n values, in the CPU
+// backend's order of operations; step_size = lr/(1-beta1^step) and
+// bc2_sqrt = sqrt(1-beta2^step) come from the host, computed in float64.
+extern "C" __global__ void adam(float *p, const float *g, float *m, float *v, long n,
+                                float step_size, float beta1, float one_minus_beta1,
+                                float beta2, float one_minus_beta2, float eps,
+                                float weight_decay, float bc2_sqrt)
+{
+    for (long e = blockIdx.x * (long)blockDim.x + threadIdx.x; e < n; e += (long)gridDim.x * blockDim.x) {
+        float gi = g[e];
+        if (weight_decay != 0.0f)
+            gi += weight_decay * p[e];
+        float mi = m[e] * beta1 + gi * one_minus_beta1;
+        float vi = v[e] * beta2 + gi * gi * one_minus_beta2;
+        m[e] = mi;
+        v[e] = vi;
+        float denom = sqrtf(vi) / bc2_sqrt + eps;
+        p[e] -= step_size * (mi / denom);
+    }
+}
+
+// add_rows adds v[0:w] to each of the n rows of y [n, w].
+extern "C" __global__ void add_rows(float *y, const float *v, int n, int w)
+{
+    long total = (long)n * w;
+    for (long e = blockIdx.x * (long)blockDim.x + threadIdx.x; e < total; e += (long)gridDim.x * blockDim.x)
+        y[e] += v[e % w];
+}
+
+// sum_rows adds the column sums of x [n, w] into s1 and, when it is not
+// NULL, s2. One thread per column sums the rows in order.
+extern "C" __global__ void sum_rows(float *s1, float *s2, const float *x, int n, int w)
+{
+    for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < w; j += gridDim.x * blockDim.x) {
+        float s = 0.0f;
+        for (int r = 0; r < n; r++)
+            s += x[(long)r * w + j];
+        s1[j] += s;
+        if (s2 != NULL)
+            s2[j] += s;
+    }
+}
+
+// sum_squares writes the sum of x[0:n]² to out[0]. One block: each thread
+// sums a strided share in double, then a tree in shared memory; the order
+// is fixed, so the result repeats.
+extern "C" __global__ void sum_squares(float *out, const float *x, long n)
+{
+    __shared__ double part[1024];
+    double s = 0.0;
+    for (long e = threadIdx.x; e < n; e += blockDim.x) {
+        double v = x[e];
+        s += v * v;
+    }
+    part[threadIdx.x] = s;
+    __syncthreads();
+    for (int w = blockDim.x / 2; w > 0; w /= 2) {
+        if (threadIdx.x < w)
+            part[threadIdx.x] += part[threadIdx.x + w];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0)
+        out[0] = (float)part[0];
+}
+
+// cross_entropy writes the mean softmax cross-entropy of logits [n, classes]
+// against labels (class indices as float32) to stats[0] and, when dlogits
+// is not NULL, its gradient; when stats_correct is set it also writes to
+// stats[1] the number of rows whose largest logit (the first on ties) is
+// the label. One block; each row in double, the rows summed in a fixed order.
+extern "C" __global__ void cross_entropy(float *stats, float *dlogits, const float *logits, const float *labels,
+                                         int n, int classes, int stats_correct)
+{
+    __shared__ double part[256];
+    __shared__ int hits[256];
+    double total = 0.0;
+    int correct = 0;
+    for (int r = threadIdx.x; r < n; r += blockDim.x) {
+        const float *row = logits + (long)r * classes;
+        int label = (int)labels[r];
+        double mx = -INFINITY;
+        int best = 0;
+        for (int j = 0; j < classes; j++) {
+            mx = fmax(mx, (double)row[j]);
+            if (row[j] > row[best])
+                best = j;
+        }
+        double sum = 0.0;
+        for (int j = 0; j < classes; j++)
+            sum += exp((double)row[j] - mx);
+        double lse = mx + log(sum);
+        total += lse - (double)row[label];
+        correct += best == label;
+        if (dlogits != NULL) {
+            float *drow = dlogits + (long)r * classes;
+            for (int j = 0; j < classes; j++) {
+                double p = exp((double)row[j] - lse);
+                if (j == label)
+                    p -= 1.0;
+                drow[j] = (float)(p / (double)n);
+            }
+        }
+    }
+    part[threadIdx.x] = total;
+    hits[threadIdx.x] = correct;
+    __syncthreads();
+    for (int w = blockDim.x / 2; w > 0; w /= 2) {
+        if (threadIdx.x < w) {
+            part[threadIdx.x] += part[threadIdx.x + w];
+            hits[threadIdx.x] += hits[threadIdx.x + w];
+        }
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        stats[0] = (float)(part[0] / (double)n);
+        if (stats_correct)
+            stats[1] = (float)hits[0];
+    }
+}
+
+// gather writes samples order[off : off+n] of a byte data set (width bytes
+// each) to x [n, width] as byte/255, and their labels to y [n].
+extern "C" __global__ void gather(float *x, float *y, const uint8_t *pixels, const uint8_t *labels,
+                                  const float *order, int off, int n, int width)
+{
+    long total = (long)n * width;
+    for (long e = blockIdx.x * (long)blockDim.x + threadIdx.x; e < total; e += (long)gridDim.x * blockDim.x) {
+        long k = e / width, j = e % width;
+        long i = (long)order[off + k];
+        x[e] = (float)pixels[i * width + j] / 255.0f;
+        if (j == 0)
+            y[k] = (float)labels[i];
+    }
+}
+
+// ---------------------------------------------------------------------
+// gemm: C = op(A)·op(B) + beta·C, row-major, C m×n, inner dimension k;
+// op transposes when its flag is set. 64×64 tiles of C per block of 256
+// threads, 4×4 values per thread, k in steps of 16 through shared memory.
+// With beta = 0, C is written without being read.
+
+#define GT 64
+#define GK 16
+
+extern "C" __global__ void gemm(int trans_a, int trans_b, int m, int n, int k,
+                                const float *A, int lda, const float *B, int ldb,
+                                float beta, float *C, int ldc)
+{
+    __shared__ float As[GK][GT + 1];
+    __shared__ float Bs[GK][GT + 1];
+    int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+    int row0 = blockIdx.y * GT, col0 = blockIdx.x * GT;
+    float acc[4][4] = {{0}};
+    for (int p0 = 0; p0 < k; p0 += GK) {
+        for (int e = threadIdx.x; e < GK * GT; e += blockDim.x) {
+            int kk, ii;
+            // Load along the operand's contiguous axis for coalescing.
+            if (trans_a) { ii = e % GT; kk = e / GT; } else { kk = e % GK; ii = e / GK; }
+            int i = row0 + ii, p = p0 + kk;
+            float a = 0.0f;
+            if (i < m && p < k)
+                a = trans_a ? A[(long)p * lda + i] : A[(long)i * lda + p];
+            As[kk][ii] = a;
+            int jj;
+            if (trans_b) { kk = e % GK; jj = e / GK; } else { jj = e % GT; kk = e / GT; }
+            int j = col0 + jj;
+            p = p0 + kk;
+            float b = 0.0f;
+            if (j < n && p < k)
+                b = trans_b ? B[(long)j * ldb + p] : B[(long)p * ldb + j];
+            Bs[kk][jj] = b;
+        }
+        __syncthreads();
+        for (int kk = 0; kk < GK; kk++) {
+            float a[4], b[4];
+            for (int r = 0; r < 4; r++) {
+                a[r] = As[kk][ty + 16 * r];
+                b[r] = Bs[kk][tx + 16 * r];
+            }
+            for (int r = 0; r < 4; r++)
+                for (int c = 0; c < 4; c++)
+                    acc[r][c] += a[r] * b[c];
+        }
+        __syncthreads();
+    }
+    for (int r = 0; r < 4; r++) {
+        int i = row0 + ty + 16 * r;
+        if (i >= m)
+            continue;
+        for (int c = 0; c < 4; c++) {
+            int j = col0 + tx + 16 * c;
+            if (j >= n)
+                continue;
+            float *cp = C + (long)i * ldc + j;
+            *cp = beta == 0.0f ? acc[r][c] : acc[r][c] + beta * *cp;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------
+// The persistent LSTM kernels: one cooperative launch runs a layer's whole
+// time loop, with a grid barrier between the steps' dependent phases.
+//
+// Block blk owns the hidden units [blk·J, blk·J+J) ∩ [0, H) (all four
+// gates of each) and the output columns [blk·JO, blk·JO+JO) ∩ [0, O).
+// With staged set, the block copies its slice of the recurrent weights
+// into shared memory once and reads it from there at every step; the
+// shared memory after it holds a chunk of bc sequences' rows (of h in the
+// forward pass, of the gate gradients in the backward pass), loaded with
+// coalesced reads. Rows written by other blocks in the same launch are
+// read with __ldcg (through L2, not the SM's incoherent L1).
+
+// The reserve layout is the CPU backend's: gates [T·B, 4H] (activated),
+// c [T·B, H], h [T·B, O], and with a projection m [T·B, H].
+
+__device__ __forceinline__ int time_at(int k, int T, int reverse) { return reverse ? T - 1 - k : k; }
+
+__device__ __forceinline__ bool is_active(const float *lengths, int t, int b)
+{
+    return lengths == NULL || (float)t < lengths[b];
+}
+
+// lstm_forward runs the time loop of LSTMForward. gates holds the input
+// projection x·W_ihᵀ on entry and the activated gates (zero at padding
+// steps) on return.
+extern "C" __global__ void lstm_forward(
+    float *gates, float *c_res, float *h_res, float *m_res,
+    const float *whh, const float *bih, const float *bhh, const float *whr,
+    const float *h0, const float *c0, const float *lengths,
+    float *y, int ldy, float *hn, float *cn,
+    int T, int B, int H, int O, int reverse, int J, int staged, int bc, unsigned int *bar)
+{
+    extern __shared__ float smem[];
+    const int G = 4 * H, j0 = blockIdx.x * J, jn = max(0, min(J, H - j0));
+    const int ld = O + 1; // padded row of the h chunk: no bank conflicts
+    float *ws = smem;     // [4][J][O] when staged
+    float *hs = staged ? smem + 4 * J * O : smem;
+    if (staged) {
+        for (int e = threadIdx.x; e < 4 * jn * O; e += blockDim.x) {
+            int q = e / (jn * O), r = e % (jn * O);
+            ws[(q * J + r / O) * O + r % O] = whh[(long)(q * H + j0 + r / O) * O + r % O];
+        }
+    }
+    for (int k = 0; k < T; k++) {
+        const int t = time_at(k, T, reverse);
+        const float *hprev = k == 0 ? h0 : h_res + (long)time_at(k - 1, T, reverse) * B * O;
+        const float *cprev = k == 0 ? c0 : c_res + (long)time_at(k - 1, T, reverse) * B * H;
+        for (int b0 = 0; b0 < B; b0 += bc) {
+            const int bn = min(bc, B - b0);
+            __syncthreads(); // the previous chunk's reads of hs are done
+            for (int e = threadIdx.x; e < bn * O; e += blockDim.x)
+                hs[(e / O) * ld + e % O] = hprev == NULL ? 0.0f : __ldcg(hprev + (long)b0 * O + e);
+            __syncthreads();
+            for (int it = threadIdx.x; it < bn * jn; it += blockDim.x) {
+                const int bb = it % bn, jj = it / bn, b = b0 + bb, j = j0 + jj;
+                const long row = (long)t * B + b;
+                float *g = gates + row * G;
+                const float cp = cprev == NULL ? 0.0f : cprev[(long)b * H + j];
+                if (!is_active(lengths, t, b)) {
+                    for (int q = 0; q < 4; q++)
+                        g[q * H + j] = 0.0f;
+                    c_res[row * H + j] = cp;
+                    if (m_res != NULL) {
+                        m_res[row * H + j] = 0.0f;
+                    } else {
+                        h_res[row * O + j] = hs[bb * ld + j];
+                        y[row * ldy + j] = 0.0f;
+                    }
+                    continue;
+                }
+                float a[4];
+                for (int q = 0; q < 4; q++) {
+                    a[q] = g[q * H + j];
+                    if (bih != NULL)
+                        a[q] += bih[q * H + j] + bhh[q * H + j];
+                }
+                const float *hrow = hs + bb * ld;
+                if (staged) {
+                    const float *w = ws + jj * O;
+                    for (int kk = 0; kk < O; kk++) {
+                        float hk = hrow[kk];
+                        for (int q = 0; q < 4; q++)
+                            a[q] += hk * w[q * J * O + kk];
+                    }
+                } else {
+                    for (int kk = 0; kk < O; kk++) {
+                        float hk = hrow[kk];
+                        for (int q = 0; q < 4; q++)
+                            a[q] += hk * __ldg(whh + (long)(q * H + j) * O + kk);
+                    }
+                }
+                float ig = SIGMOID(a[0]), fg = SIGMOID(a[1]), gg = tanhf(a[2]), og = SIGMOID(a[3]);
+                g[j] = ig;
+                g[H + j] = fg;
+                g[2 * H + j] = gg;
+                g[3 * H + j] = og;
+                float c = fg * cp + ig * gg;
+                float mv = og * tanhf(c);
+                c_res[row * H + j] = c;
+                if (m_res != NULL) {
+                    m_res[row * H + j] = mv;
+                } else {
+                    h_res[row * O + j] = mv;
+                    y[row * ldy + j] = mv;
+                }
+            }
+        }
+        grid_sync(bar);
+        if (m_res != NULL) { // the projection h = m·W_hrᵀ, split over the whole grid
+            for (long e = blockIdx.x * (long)blockDim.x + threadIdx.x; e < (long)B * O; e += (long)gridDim.x * blockDim.x) {
+                const int b = e / O, o = e % O;
+                const long row = (long)t * B + b;
+                float h;
+                if (is_active(lengths, t, b)) {
+                    h = 0.0f;
+                    for (int kk = 0; kk < H; kk++)
+                        h += __ldcg(m_res + row * H + kk) * __ldg(whr + (long)o * H + kk);
+                    y[row * ldy + o] = h;
+                } else {
+                    h = hprev == NULL ? 0.0f : __ldcg(hprev + (long)b * O + o);
+                    y[row * ldy + o] = 0.0f;
+                }
+                h_res[row * O + o] = h;
+            }
+            grid_sync(bar);
+        }
+    }
+    const int last = time_at(T - 1, T, reverse);
+    for (long e = blockIdx.x * (long)blockDim.x + threadIdx.x; e < (long)B * O; e += (long)gridDim.x * blockDim.x)
+        hn[e] = __ldcg(h_res + (long)last * B * O + e);
+    for (long e = blockIdx.x * (long)blockDim.x + threadIdx.x; e < (long)B * H; e += (long)gridDim.x * blockDim.x)
+        cn[e] = __ldcg(c_res + (long)last * B * H + e);
+}
+
+// lstm_backward runs the time loop of LSTMBackward: it turns the reserve's
+// activated gates into the gradients of the gate pre-activations in place
+// (rows of padding steps stay zero) and writes the gradients with respect
+// to the initial state. dh_next [B, O] and dc_next [B, H] are scratch; with
+// a projection, dh_all [T·B, O] receives every step's dh (for W_hr's
+// gradient) and dm [B, H] is scratch. The block owns units as in
+// lstm_forward for the cell, and output columns [blk·JO, +JO) for the
+// recurrent product dh = dA·W_hh; staged, ws holds W_hh's columns
+// [4H][JO] of the block, and the shared memory after it bc sequences'
+// rows of dA in chunks of RC values.
+
+#define RC 32
+
+extern "C" __global__ void lstm_backward(
+    float *gates, const float *c_res, const float *m_res, const float *c0,
+    const float *whh, const float *whr, const float *dy, int ldy, const float *lengths,
+    const float *dhn, const float *dcn, float *dh_all, float *dh_next, float *dc_next, float *dm,
+    float *dh0, float *dc0,
+    int T, int B, int H, int O, int reverse, int J, int JO, int staged, int bc, unsigned int *bar)
+{
+    extern __shared__ float smem[];
+    const int G = 4 * H;
+    const int j0 = blockIdx.x * J, jn = max(0, min(J, H - j0));
+    const int o0 = blockIdx.x * JO, on = max(0, min(JO, O - o0));
+    float *ws = smem;                       // [G][JO] when staged
+    float *as = staged ? smem + G * JO : smem; // [bc][RC+1]
+    if (staged) {
+        for (int e = threadIdx.x; e < G * on; e += blockDim.x)
+            ws[(e / on) * JO + e % on] = whh[(long)(e / on) * O + o0 + e % on];
+    }
+    // Each block initialises the state gradients it owns.
+    for (int it = threadIdx.x; it < B * on; it += blockDim.x) {
+        const int b = it % B, o = o0 + it / B;
+        dh_next[(long)b * O + o] = dhn == NULL ? 0.0f : dhn[(long)b * O + o];
+    }
+    for (int it = threadIdx.x; it < B * jn; it += blockDim.x) {
+        const int b = it % B, j = j0 + it / B;
+        dc_next[(long)b * H + j] = dcn == NULL ? 0.0f : dcn[(long)b * H + j];
+    }
+    grid_sync(bar);
+    for (int k = T - 1; k >= 0; k--) {
+        const int t = time_at(k, T, reverse);
+        const float *cprev = k == 0 ? c0 : c_res + (long)time_at(k - 1, T, reverse) * B * H;
+        if (dh_all != NULL) { // with a projection: dh, then dm = dh·W_hr
+            for (int it = threadIdx.x; it < B * on; it += blockDim.x) {
+                const int b = it % B, o = o0 + it / B;
+                const long row = (long)t * B + b;
+                dh_all[row * O + o] = is_active(lengths, t, b) ? dy[row * ldy + o] + __ldcg(dh_next + (long)b * O + o) : 0.0f;
+            }
+            grid_sync(bar);
+            for (int it = threadIdx.x; it < B * jn; it += blockDim.x) {
+                const int b = it % B, j = j0 + it / B;
+                const long row = (long)t * B + b;
+                float s = 0.0f;
+                for (int o = 0; o < O; o++)
+                    s += __ldcg(dh_all + row * O + o) * __ldg(whr + (long)o * H + j);
+                dm[(long)b * H + j] = s;
+            }
+        }
+        // The cell: gate gradients and dc for the block's units.
+        for (int it = threadIdx.x; it < B * jn; it += blockDim.x) {
+            const int b = it % B, j = j0 + it / B;
+            const long row = (long)t * B + b;
+            if (!is_active(lengths, t, b))
+                continue; // the gates row is zero: no gradient flows
+            const float dmj = dh_all != NULL ? dm[(long)b * H + j] : dy[row * ldy + j] + __ldcg(dh_next + (long)b * O + j);
+            float *g = gates + row * G;
+            const float ig = g[j], fg = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
+            const float tc = tanhf(c_res[row * H + j]);
+            const float cp = cprev == NULL ? 0.0f : cprev[(long)b * H + j];
+            const float dc = dc_next[(long)b * H + j] + dmj * og * (1.0f - tc * tc);
+            g[j] = dc * gg * ig * (1.0f - ig);
+            g[H + j] = dc * cp * fg * (1.0f - fg);
+            g[2 * H + j] = dc * ig * (1.0f - gg * gg);
+            g[3 * H + j] = dmj * tc * og * (1.0f - og);
+            dc_next[(long)b * H + j] = dc * fg;
+        }
+        grid_sync(bar);
+        // The recurrent product dh_next = dA·W_hh for the block's columns,
+        // bc sequences at a time, dA staged RC values at a time.
+        for (int b0 = 0; b0 < B; b0 += bc) {
+            const int bn = min(bc, B - b0);
+            float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f}; // items it = threadIdx.x + s·blockDim.x
+            for (int r0 = 0; r0 < G; r0 += RC) {
+                const int rn = min(RC, G - r0);
+                __syncthreads();
+                for (int e = threadIdx.x; e < bn * RC; e += blockDim.x) {
+                    const int bb = e / RC, rr = e % RC;
+                    as[bb * (RC + 1) + rr] = rr < rn ? __ldcg(gates + ((long)t * B + b0 + bb) * G + r0 + rr) : 0.0f;
+                }
+                __syncthreads();
+                for (int s = 0; s < 4; s++) {
+                    const int it = threadIdx.x + s * blockDim.x;
+                    if (it >= bn * on)
+                        break;
+                    const int bb = it % bn, oo = it / bn;
+                    const float *arow = as + bb * (RC + 1);
+                    float sum = acc[s];
+                    if (staged) {
+                        for (int rr = 0; rr < rn; rr++)
+                            sum += arow[rr] * ws[(r0 + rr) * JO + oo];
+                    } else {
+                        for (int rr = 0; rr < rn; rr++)
+                            sum += arow[rr] * __ldg(whh + (long)(r0 + rr) * O + o0 + oo);
+                    }
+                    acc[s] = sum;
+                }
+            }
+            for (int s = 0; s < 4; s++) {
+                const int it = threadIdx.x + s * blockDim.x;
+                if (it >= bn * on)
+                    break;
+                const int b = b0 + it % bn, o = o0 + it / bn;
+                if (is_active(lengths, t, b))
+                    dh_next[(long)b * O + o] = acc[s];
+            }
+        }
+        grid_sync(bar);
+    }
+    for (long e = blockIdx.x * (long)blockDim.x + threadIdx.x; e < (long)B * O; e += (long)gridDim.x * blockDim.x)
+        if (dh0 != NULL)
+            dh0[e] = __ldcg(dh_next + e);
+    for (long e = blockIdx.x * (long)blockDim.x + threadIdx.x; e < (long)B * H; e += (long)gridDim.x * blockDim.x)
+        if (dc0 != NULL)
+            dc0[e] = __ldcg(dc_next + e);
+}

@@ -1,0 +1,122 @@
+//go:build cuda
+
+package cuda
+
+import (
+	"github.com/lstm-digits/lstm-digits/backend"
+)
+
+// The LSTM computes what the CPU reference (backend/cpu/reference.go)
+// defines, with the same reserve layout: the input projection of all steps
+// as one gemm, the time loop as one persistent kernel, and the products
+// over all steps of the backward pass (weight and input gradients) as
+// gemms.
+
+// reserve holds the device addresses of a layer's reserve: gates
+// [T·B, 4H], c [T·B, H], h [T·B, Out], and with a projection m [T·B, H].
+type reserve struct{ gates, c, h, m uintptr }
+
+func splitReserve(s backend.LSTMShape, base uintptr) reserve {
+	n, hid, out := uintptr(s.T*s.B), uintptr(s.Hidden), uintptr(s.Out())
+	r := reserve{gates: base, c: base + 4*n*4*hid, h: base + 4*n*5*hid}
+	if s.Proj > 0 {
+		r.m = base + 4*n*(5*hid+out)
+	}
+	return r
+}
+
+// ReserveLen returns the length of a layer's reserve: the CPU backend's.
+func (*Backend) ReserveLen(s backend.LSTMShape) int {
+	n := s.T * s.B * (5*s.Hidden + s.Out())
+	if s.Proj > 0 {
+		n += s.T * s.B * s.Hidden
+	}
+	return n
+}
+
+// lengths uploads the sequence lengths, or returns 0 (NULL) for none.
+func (be *Backend) lengths(l []int, B int) uintptr {
+	if l == nil {
+		return 0
+	}
+	mustLen("LSTM lengths", len(l), B)
+	return be.stageInts(l)
+}
+
+// LSTMForward runs one direction of one layer over every step.
+func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
+	defer be.enter()()
+	s := a.Shape
+	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
+	mustLen("LSTMForward x", a.X.Len(), T*B*s.Input)
+	mustFit("LSTMForward", be.ReserveLen(s))
+	p, err := planForward(B, H, O, be.sms, be.shared)
+	be.check("LSTMForward", err)
+	var base uintptr
+	if a.Reserve != nil {
+		mustLen("LSTMForward reserve", a.Reserve.Len(), be.ReserveLen(s))
+		base = ptr(a.Reserve)
+	} else {
+		base = be.alloc(&be.scratch, be.ReserveLen(s))
+	}
+	res := splitReserve(s, base)
+	be.gemm(false, true, T*B, G, s.Input, ptr(a.X), s.Input, ptr(a.W.Wih), s.Input, 0, res.gates, G)
+	be.launchCooperative("lstm_forward", p,
+		res.gates, res.c, res.h, res.m,
+		ptr(a.W.Whh), ptr(a.W.Bih), ptr(a.W.Bhh), ptr(a.W.Whr),
+		ptr(a.H0), ptr(a.C0), be.lengths(a.Lengths, B),
+		ptr(a.Y), a.LdY, ptr(a.HN), ptr(a.CN),
+		T, B, H, O, s.Reverse, p.J, p.Staged, p.BC, be.bar)
+}
+
+// LSTMBackward runs the backward pass through time.
+func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
+	defer be.enter()()
+	s := a.Shape
+	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
+	mustLen("LSTMBackward reserve", a.Reserve.Len(), be.ReserveLen(s))
+	p, err := planBackward(B, H, O, be.sms, be.shared)
+	be.check("LSTMBackward", err)
+	res := splitReserve(s, ptr(a.Reserve))
+	temps := B*O + B*H
+	if s.Proj > 0 {
+		temps += B*H + T*B*O
+	}
+	be.reserveRegion(&be.scratch, temps)
+	dhNext, dcNext := be.alloc(&be.scratch, B*O), be.alloc(&be.scratch, B*H)
+	var dm, dhAll uintptr
+	if s.Proj > 0 {
+		dm, dhAll = be.alloc(&be.scratch, B*H), be.alloc(&be.scratch, T*B*O)
+	}
+	be.launchCooperative("lstm_backward", p,
+		res.gates, res.c, res.m, ptr(a.C0),
+		ptr(a.W.Whh), ptr(a.W.Whr), ptr(a.DY), a.LdY, be.lengths(a.Lengths, B),
+		ptr(a.DHN), ptr(a.DCN), dhAll, dhNext, dcNext, dm,
+		ptr(a.DH0), ptr(a.DC0),
+		T, B, H, O, s.Reverse, p.J, p.JO, p.Staged, p.BC, be.bar)
+	if s.Proj > 0 {
+		be.gemm(true, false, O, H, T*B, dhAll, O, res.m, H, 1, ptr(a.DW.Whr), H)
+	}
+
+	// The products over all steps, as the CPU backend's weightGrads: W_hh's
+	// gradient pairs each step's dA with the h the step started from.
+	dA := res.gates
+	first, rest := 0, 1
+	if s.Reverse {
+		first, rest = T-1, 0
+	}
+	if a.H0 != nil {
+		be.gemm(true, false, G, O, B, dA+uintptr(4*first*B*G), G, ptr(a.H0), O, 1, ptr(a.DW.Whh), O)
+	}
+	if T > 1 {
+		hFrom := 1 - rest
+		be.gemm(true, false, G, O, (T-1)*B, dA+uintptr(4*rest*B*G), G, res.h+uintptr(4*hFrom*B*O), O, 1, ptr(a.DW.Whh), O)
+	}
+	be.gemm(true, false, G, s.Input, T*B, dA, G, ptr(a.X), s.Input, 1, ptr(a.DW.Wih), s.Input)
+	if a.DX != nil {
+		be.gemm(false, false, T*B, s.Input, G, dA, G, ptr(a.W.Wih), s.Input, 1, ptr(a.DX), s.Input)
+	}
+	if s.Bias {
+		be.launch("sum_rows", pointwiseGrid(G), ptr(a.DW.Bih), ptr(a.DW.Bhh), dA, T*B, G)
+	}
+}
