@@ -61,7 +61,7 @@ $(CUDADEV)/include/cuda.h:
 	tools/cuda/headers.sh $(CUDADEV)
 
 ## cuda: build bin/digits-cuda, digits with the CUDA backend (--device cuda)
-cuda: $(WASM).br $(CUDADEV)/include/cuda.h
+cuda: $(WASM).br $(WORKER).br $(SIMD) $(CUDADEV)/include/cuda.h
 	$(CUDAENV) $(GO) build -tags cuda -ldflags "-s -w -X main.buildVersion=$(VERSION)" -o bin/digits-cuda ./cmd/digits
 	@echo "bin/digits-cuda needs the NVIDIA driver (libcuda.so.1) and a GPU: without a GPU it stops at start with a one-line error, without the driver the loader refuses it (exit 127); bin/digits (make build) runs on the CPU anywhere."
 
