@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Measures the seed model's training throughput (hidden 128, 2 layers,
 # batch 100) in one headless Chromium page load: TensorFlow.js 4.22.0's wasm,
-# webgl and cpu backends (bench.js), then ours (tools/wasmbench built for
-# js/wasm), and prints the ratio ours / best TF.js backend.
-# Usage: tools/tfjsbench/run.sh [query]   (from anywhere; needs Go, npm,
-#   python3, Chromium). query is passed to bench.html, e.g.
+# webgl and cpu backends (bench.js), then ours (the web app's training
+# workers, as make build builds them), and prints the ratio ours / best
+# TF.js backend.
+# Usage: tools/tfjsbench/run.sh [query]   (from the repository, after make
+#   build; needs npm, python3, Chromium). query is passed to bench.html, e.g.
 #   'warm=1&steps=wasm:3,webgl:2,cpu:2' or 'backends=wasm&ours=0'.
 # Env: CHROMIUM (default /usr/bin/chromium), CHROMIUM_FLAGS (extra flags),
 #   TIMEOUT (seconds to wait for the page, default 540).
@@ -17,8 +18,15 @@ trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$dir"' EXIT
 cp "$here/package.json" "$here/package-lock.json" "$here/bench.html" "$here/bench.js" "$dir/"
 (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null)
 
-# Ours: the same wasm that tools/wasmbench/run.sh runs.
-(cd "$here/../wasmbench" && GOOS=js GOARCH=wasm go build -o "$dir/wasmbench.wasm" .)
+# Ours: the app's worker and what it loads, at the paths the site serves.
+root="$here/../.."
+mkdir -p "$dir/web"
+for f in worker.wasm simd.wasm simd.js; do
+  [ -f "$root/web/static/$f" ] || { echo "tfjsbench: web/static/$f is missing: run make build" >&2; exit 1; }
+  cp "$root/web/static/$f" "$dir/web/"
+done
+cp "$root/web/worker.js" "$dir/web/"
+cp "$root/assets/mnist-subset.safetensors.gz" "$dir/web/"
 cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$dir/"
 
 chrome=${CHROMIUM:-/usr/bin/chromium}

