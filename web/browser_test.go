@@ -325,7 +325,19 @@ func (b *browser) getPhase() string {
 // screenshot saves the whole page as the next numbered PNG.
 func (b *browser) screenshot(name string) {
 	b.t.Helper()
-	shot, err := chromedp.Run(context.WithoutCancel(b.ctx), chromedp.FullScreenshot(100))
+	b.save(name, chromedp.FullScreenshot(100))
+}
+
+// shotOf saves the element css selects as the next numbered PNG.
+func (b *browser) shotOf(name, css string) {
+	b.t.Helper()
+	b.save(name, chromedp.Screenshot(chromedp.CSS(css)))
+}
+
+// save runs shoot and writes its PNG into the artifacts folder.
+func (b *browser) save(name string, shoot chromedp.Action[[]byte]) {
+	b.t.Helper()
+	shot, err := chromedp.Run(context.WithoutCancel(b.ctx), shoot)
 	if err != nil {
 		b.t.Logf("no screenshot %s: %v", name, err)
 		return

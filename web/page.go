@@ -1,7 +1,11 @@
 // Package web is the browser app of lstm-digits: a go-app page where one
-// draws a digit, the bundled LSTM reads it in WebAssembly, and the page
-// shows the prediction, its probabilities and the network's states at each
-// of the 28 time steps.
+// draws a digit, the LSTM reads it in WebAssembly, and the page shows the
+// prediction, its probabilities and the network's states at each of the 28
+// time steps; and where one trains the LSTM, from scratch or fine-tuning it
+// on one's own digits, in Web Workers (worker.js running package
+// wasm/worker, which runs package web/training), with live charts, while
+// the page stays responsive. The model lives in IndexedDB (store.js) and
+// downloads and uploads as safetensors.
 //
 // The components and routes compile into both the browser build (package
 // wasm) and the server (digits serve), which pre-renders the page; the

@@ -87,6 +87,7 @@ func TestBrowserTraining(t *testing.T) {
 	done := waitDone(ctx, t)
 	t.Logf("run: %s", done)
 	b.screenshot("trained")
+	b.shotOf("training-panel", ".train")
 	acc, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="train-accuracy"]`)))
 	must(t, "accuracy", err)
 	if a, err := strconv.ParseFloat(acc, 64); err != nil || a < 0.7 || a > 1 {
