@@ -4,6 +4,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,10 +25,11 @@ import (
 // falling on the chart, the test accuracy and confusion matrix after each
 // epoch, and no main-thread task over 50 ms all along (a
 // PerformanceObserver of long tasks). Then it downloads the trained model
-// and has digits eval read it, uploads a corrupt file (a message, the
-// model kept), reloads (the model is still there, from IndexedDB), adds a
-// digit of "my" handwriting and fine-tunes with it, and resets to the
-// bundled model.
+// and has digits eval and PyTorch's seed class read it, uploads a corrupt
+// file (a message, the model kept), reloads (the model is still there,
+// from IndexedDB), adds a digit of "my" handwriting, teaches it (a
+// fine-tune with my digits mixed in) and stops that run midway, and resets
+// to the bundled model.
 func TestBrowserTraining(t *testing.T) {
 	b := openBrowser(t, 4*time.Minute)
 	ctx := b.ctx
@@ -161,6 +163,22 @@ func TestBrowserTraining(t *testing.T) {
 		t.Errorf("the downloaded model scores %s%% in digits eval", m[1])
 	}
 
+	// PyTorch's seed class loads it too, and agrees.
+	if torch, err := exec.Command("/usr/bin/python3", "-c", "import torch").CombinedOutput(); err == nil {
+		out, err := exec.CommandContext(ctx, "/usr/bin/python3", "../tools/torch_eval.py", "--model", file).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tools/torch_eval.py on the downloaded model: %v\n%s", err, out)
+		}
+		t.Logf("PyTorch on the downloaded model: %s", strings.TrimSpace(string(out)))
+		if !strings.Contains(string(out), fmt.Sprintf("%.4f", mustFloat(t, string(m[1]))/100)) {
+			t.Errorf("PyTorch's accuracy %q differs from digits eval's %s%%", out, m[1])
+		}
+	} else if os.Getenv("LSTM_REQUIRE_TORCH") != "" {
+		t.Fatalf("no PyTorch at /usr/bin/python3: %s", torch)
+	} else {
+		t.Log("no PyTorch at /usr/bin/python3: the downloaded model was not loaded into PyTorch")
+	}
+
 	// A corrupt upload: a message, and the trained model stays.
 	bad := filepath.Join(t.TempDir(), "broken.safetensors")
 	if err := os.WriteFile(bad, assets.Model[:4000], 0o644); err != nil {
@@ -193,11 +211,17 @@ func TestBrowserTraining(t *testing.T) {
 	count, err := waitFor(ctx, `(t => /^1 of your digits/.test(t) ? t : "")(document.querySelector('[data-testid="mine-count"]').textContent)`)
 	must(t, "add a digit", err)
 	t.Log(count)
-	setFields(ctx, t, map[string]string{
-		"train-from": "model", "train-epochs": "1", "train-train_images": "300", "train-test_images": "200", "train-mine": "20",
-	})
-	click(ctx, t, "train-start")
-	t.Logf("fine-tuned with my digit: %s", waitDone(ctx, t))
+	// Teach: fine-tune on my digit mixed with 2,000 MNIST images; stop it
+	// midway, which keeps (and evaluates) what it learned so far.
+	setFields(ctx, t, map[string]string{"train-test_images": "200"})
+	click(ctx, t, "teach")
+	waitSteps(ctx, t, 3)
+	click(ctx, t, "train-stop")
+	if stopped := waitDone(ctx, t); !strings.HasPrefix(stopped, "Stopped: ") {
+		t.Errorf("after Stop: %q", stopped)
+	} else {
+		t.Logf("taught with my digit, then stopped: %s", stopped)
+	}
 
 	// Back to the bundled model.
 	click(ctx, t, "model-reset")
@@ -259,6 +283,15 @@ func waitDone(ctx context.Context, t *testing.T) string {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+func mustFloat(t *testing.T, s string) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func mean(v []float64) float64 {
