@@ -119,38 +119,18 @@ func (p *Page) OnMount(ctx app.Context) {
 // fetchBytes GETs url with the browser's fetch. It blocks, so it must run
 // in its own goroutine, never in a JS callback.
 func fetchBytes(url string) ([]byte, error) {
-	type result struct {
-		data []byte
-		err  error
+	resp, err := await(app.Window().Call("fetch", url))
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", url, err)
 	}
-	done := make(chan result, 1)
-	var onBody, onResponse, onError app.Func
-	onError = app.FuncOf(func(_ app.Value, args []app.Value) any {
-		done <- result{err: fmt.Errorf("fetch %s: %s", url, args[0].Call("toString").String())}
-		return nil
-	})
-	onBody = app.FuncOf(func(_ app.Value, args []app.Value) any {
-		u8 := app.Window().Get("Uint8Array").New(args[0])
-		b := make([]byte, u8.Get("length").Int())
-		app.CopyBytesToGo(b, u8)
-		done <- result{data: b}
-		return nil
-	})
-	onResponse = app.FuncOf(func(_ app.Value, args []app.Value) any {
-		resp := args[0]
-		if !resp.Get("ok").Bool() {
-			done <- result{err: fmt.Errorf("fetch %s: %s", url, resp.Get("status").String())}
-			return nil
-		}
-		resp.Call("arrayBuffer").Call("then", onBody, onError)
-		return nil
-	})
-	defer onBody.Release()
-	defer onResponse.Release()
-	defer onError.Release()
-	app.Window().Call("fetch", url).Call("then", onResponse, onError)
-	r := <-done
-	return r.data, r.err
+	if !resp.Get("ok").Bool() {
+		return nil, fmt.Errorf("fetch %s: HTTP %d", url, resp.Get("status").Int())
+	}
+	buf, err := await(resp.Call("arrayBuffer"))
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", url, err)
+	}
+	return goBytes(buf), nil
 }
 
 // Render draws the page.

@@ -85,82 +85,67 @@ async function benchBackend(name) {
   return med;
 }
 
-// runOurs trains the seed model from scratch in n of the app's workers, as
-// the page does (the first the leader, the others its replicas), and
-// returns the samples per second over the timed steps, after 3 warm-up
-// steps.
-function runOurs(n) {
-  const timed = +(params.get("oursteps") || 20), warmUp = 3;
-  const settings = {
-    from_scratch: true, hidden: H, layers: 2, lr: 1e-3, batch: B, epochs: 1,
-    train_images: B * (warmUp + timed + 1), test_images: 100, mine: 0, workers: n, seed: 1,
+// train runs a training of the seed model from scratch (settings: what
+// differs from the seed's) in n of the app's workers, as the page does: the
+// first the leader, the others its replicas. It calls onReport with each
+// report; onReport returns a result to end the run with, or undefined.
+// After seconds (if given) it asks the leader to stop; the run's "done"
+// ends it with onDone's result.
+function train(n, settings, onReport, onDone, seconds) {
+  settings = {
+    from_scratch: true, hidden: H, layers: 2, lr: 1e-3, batch: B, mine: 0, workers: n, seed: 1, ...settings,
   };
   return new Promise((resolve, reject) => {
     const workers = [], peers = [];
     for (let i = 0; i < n; i++) workers.push(new Worker("/web/worker.js"));
-    const stop = () => workers.forEach((w) => w.terminate());
+    const end = (f, v) => { workers.forEach((w) => w.terminate()); f(v); };
     for (const w of workers.slice(1)) {
       const ch = new MessageChannel();
       peers.push(ch.port1);
       w.postMessage({ type: "replica", port: ch.port2 }, [ch.port2]);
     }
-    const times = [];
     workers[0].onmessage = (e) => {
       const m = e.data;
       if (m.type === "error") {
-        stop();
-        reject(new Error(m.message));
-        return;
-      }
-      if (m.type !== "report" || !JSON.parse(m.report).step) return;
-      times.push(performance.now());
-      if (times.length === warmUp + timed + 1) {
-        stop();
-        resolve((timed * B) / ((times[times.length - 1] - times[warmUp]) / 1000));
+        end(reject, new Error(m.message));
+      } else if (m.type === "report") {
+        const r = onReport(JSON.parse(m.report));
+        if (r !== undefined) end(resolve, r);
+      } else if (m.type === "done") {
+        end(resolve, onDone());
       }
     };
-    workers.forEach((w) => (w.onerror = (e) => { stop(); reject(new Error(e.message)); }));
+    workers.forEach((w) => (w.onerror = (e) => end(reject, new Error(e.message))));
     workers[0].postMessage({ type: "train", settings: JSON.stringify(settings), model: null, mine: null, peers }, peers);
+    if (seconds) setTimeout(() => workers[0].postMessage({ type: "stop" }), seconds * 1000);
   });
 }
 
-// trainFor trains the seed model from scratch, as the page's Start does with
-// the seed's settings, in n workers for the given seconds, then stops the
-// run and returns the stopped run's evaluation on the 2,000 test images.
+// runOurs returns the samples per second of n workers over the timed
+// steps, after 3 warm-up steps.
+function runOurs(n) {
+  const timed = +(params.get("oursteps") || 20), warmUp = 3;
+  const times = [];
+  return train(n, { epochs: 1, train_images: B * (warmUp + timed + 1), test_images: 100 }, (r) => {
+    if (!r.step) return undefined;
+    times.push(performance.now());
+    if (times.length < warmUp + timed + 1) return undefined;
+    return (timed * B) / ((times[times.length - 1] - times[warmUp]) / 1000);
+  }, () => { throw new Error("the run ended before the timed steps"); });
+}
+
+// trainFor trains with the seed's settings on the 10,000 images, as the
+// page's Start does from scratch, in n workers for the given seconds, then
+// stops the run and returns its steps and epochs (the last one evaluated
+// when stopped, on the 2,000 test images).
 function trainFor(n, seconds) {
-  const settings = {
-    from_scratch: true, hidden: H, layers: 2, lr: 1e-3, batch: B, epochs: 20,
-    train_images: 10000, test_images: 2000, mine: 0, workers: n, seed: 1,
-  };
-  return new Promise((resolve, reject) => {
-    const workers = [], peers = [];
-    for (let i = 0; i < n; i++) workers.push(new Worker("/web/worker.js"));
-    const stop = () => workers.forEach((w) => w.terminate());
-    for (const w of workers.slice(1)) {
-      const ch = new MessageChannel();
-      peers.push(ch.port1);
-      w.postMessage({ type: "replica", port: ch.port2 }, [ch.port2]);
-    }
-    let steps = 0, epochs = [];
-    const t0 = performance.now();
-    workers[0].onmessage = (e) => {
-      const m = e.data;
-      if (m.type === "error") {
-        stop();
-        reject(new Error(m.message));
-      } else if (m.type === "report") {
-        const r = JSON.parse(m.report);
-        if (r.step) steps++;
-        if (r.epoch) epochs.push(r.epoch);
-      } else if (m.type === "done") {
-        stop();
-        resolve({ steps, epochs, seconds: (performance.now() - t0) / 1000 });
-      }
-    };
-    workers.forEach((w) => (w.onerror = (e) => { stop(); reject(new Error(e.message)); }));
-    workers[0].postMessage({ type: "train", settings: JSON.stringify(settings), model: null, mine: null, peers }, peers);
-    setTimeout(() => workers[0].postMessage({ type: "stop" }), seconds * 1000);
-  });
+  let steps = 0;
+  const epochs = [], t0 = performance.now();
+  return train(n, { epochs: 20, train_images: 10000, test_images: 2000 }, (r) => {
+    if (r.step) steps++;
+    if (r.epoch) epochs.push(r.epoch);
+    return undefined;
+  }, () => ({ steps, epochs, seconds: (performance.now() - t0) / 1000 }), seconds);
 }
 
 (async () => {
