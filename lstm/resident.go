@@ -56,14 +56,14 @@ func (t *Trainer) residentStepper(rb backend.Resident, train ByteBatcher) (stepF
 	c := t.C
 	T, width, size := train.Steps(), train.Steps()*c.Config().InputSize, train.Size()
 	samples, labels := train.Bytes()
-	set, err := rb.UploadSet(samples, labels, width)
-	if err != nil {
-		return nil, fmt.Errorf("lstm: upload the training set: %w", err)
-	}
 	for _, l := range labels {
 		if int(l) >= c.NumClasses {
 			return nil, fmt.Errorf("lstm: label %d is outside [0, %d)", l, c.NumClasses)
 		}
+	}
+	set, err := rb.UploadSet(samples, labels, width)
+	if err != nil {
+		return nil, fmt.Errorf("lstm: upload the training set: %w", err)
 	}
 	order, x, y, stats := rb.New(set.Len()), rb.New(size*width), rb.New(size), rb.New(3)
 	host := make([]float32, set.Len())

@@ -18,7 +18,6 @@ import (
 	"image"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -96,10 +95,10 @@ func (p *Page) OnMount(ctx app.Context) {
 		if v, serr := store("getModel"); serr == nil && v.Truthy() {
 			kept, source = goBytes(v.Get("bytes")), v.Get("source").String()
 		}
-		pixels, _, merr := loadMine()
+		mine, merr := store("countDigits")
 		ctx.Dispatch(func(ctx app.Context) {
 			if merr == nil {
-				p.mine.count = len(pixels) / mnist.Pixels
+				p.mine.count = mine.Int()
 			}
 			if err != nil {
 				p.err = fmt.Errorf("load model: %w", err)
@@ -202,13 +201,7 @@ func (p *Page) renderStatus(m *messages) app.UI {
 	}
 	info := fmt.Sprintf(m.modelInfo, 100*p.accuracy, p.testN, len(p.modelFile)/1024)
 	if p.source != fromBundle {
-		info = m.sourceTrained
-		if strings.HasPrefix(p.source, fromUpload) {
-			info = fmt.Sprintf(m.sourceUploaded, strings.TrimPrefix(p.source, fromUpload))
-		}
-		if p.testN > 0 {
-			info += " · " + fmt.Sprintf(m.modelAccuracy, 100*p.accuracy, p.testN)
-		}
+		info = p.sourceText(m) + " · " + p.accuracyText(m)
 	}
 	return app.P().Class("status").DataSet("testid", "model-info").Text(info)
 }

@@ -33,6 +33,7 @@ self.lstmStore = (() => {
     // The visitor's digits: {pixels: Uint8Array(784), label: 0..9} each.
     addDigit: (pixels, label) => run("digits", "readwrite", (s) => s.add({ pixels, label })),
     digits: () => run("digits", "readonly", (s) => s.getAll()),
+    countDigits: () => run("digits", "readonly", (s) => s.count()),
     clearDigits: () => run("digits", "readwrite", (s) => s.clear()),
   };
 })();

@@ -69,16 +69,34 @@ type mineState struct {
 	message string
 }
 
-// initTraining sets the panel's defaults: the seed's settings with as
-// many workers as the browser has cores (at most 4).
+// initTraining sets the panel's defaults: the seed's settings, from
+// scratch, with as many workers as the browser has cores (at most 4).
 func (p *Page) initTraining() {
 	p.train.form = training.Defaults()
 	cores := app.Window().Get("navigator").Get("hardwareConcurrency")
 	if cores.Truthy() {
 		p.train.form.Workers = min(max(cores.Int(), 1), 4)
 	}
-	p.train.form.FromScratch = false
-	p.train.form.Epochs = 1
+}
+
+// sourceText names where the model came from.
+func (p *Page) sourceText(m *messages) string {
+	switch {
+	case p.source == fromTrain:
+		return m.sourceTrained
+	case strings.HasPrefix(p.source, fromUpload):
+		return fmt.Sprintf(m.sourceUploaded, strings.TrimPrefix(p.source, fromUpload))
+	}
+	return m.sourceBundled
+}
+
+// accuracyText is the model's test accuracy as its training record gives
+// it.
+func (p *Page) accuracyText(m *messages) string {
+	if p.testN == 0 {
+		return m.modelUntested
+	}
+	return fmt.Sprintf(m.modelAccuracy, 100*p.accuracy, p.testN)
 }
 
 // renderModel is the model panel: where the model came from, its size and
@@ -87,20 +105,9 @@ func (p *Page) renderModel(m *messages) app.UI {
 	var about []app.UI
 	if p.model != nil {
 		cfg := p.model.Config()
-		source := m.sourceBundled
-		switch {
-		case p.source == fromTrain:
-			source = m.sourceTrained
-		case strings.HasPrefix(p.source, fromUpload):
-			source = fmt.Sprintf(m.sourceUploaded, strings.TrimPrefix(p.source, fromUpload))
-		}
-		acc := m.modelUntested
-		if p.testN > 0 {
-			acc = fmt.Sprintf(m.modelAccuracy, 100*p.accuracy, p.testN)
-		}
 		about = []app.UI{
 			app.P().DataSet("testid", "model-summary").Body(
-				app.Strong().Text(source), app.Text(" · "+acc),
+				app.Strong().Text(p.sourceText(m)), app.Text(" · "+p.accuracyText(m)),
 			),
 			app.P().Class("hint").Text(fmt.Sprintf(m.modelShape, p.model.Params().Count(), cfg.HiddenSize, cfg.NumLayers)),
 		}

@@ -109,14 +109,18 @@ func serveReplica(be *cpu.Backend, port js.Value) {
 }
 
 // jsFloats copies v into a new ArrayBuffer of little-endian float32.
-func jsFloats(v []float32) js.Value {
-	return jsBytes(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), 4*len(v)))
+func jsFloats(v []float32) js.Value { return jsBytes(byteView(v)) }
+
+// floatsOf copies an ArrayBuffer of float32 into Go, straight into the
+// floats' memory (js/wasm is little-endian).
+func floatsOf(v js.Value) []float32 {
+	u8 := js.Global().Get("Uint8Array").New(v)
+	f := make([]float32, u8.Length()/4)
+	js.CopyBytesToGo(byteView(f), u8)
+	return f
 }
 
-// floatsOf copies an ArrayBuffer of float32 into Go.
-func floatsOf(v js.Value) []float32 {
-	b := bytesOf(v)
-	f := make([]float32, len(b)/4)
-	copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(f))), 4*len(f)), b)
-	return f
+// byteView is the memory of f as bytes.
+func byteView(f []float32) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(f))), 4*len(f))
 }
