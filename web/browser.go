@@ -81,6 +81,22 @@ func jsArray(vs ...app.Value) app.Value {
 	return a
 }
 
+// nextTask returns once the browser has run a task of its own: what the
+// goroutine does after it runs in a later task than what it did before.
+// (Go's scheduler runs every ready goroutine before it hands the thread
+// back to the browser, so a short time.Sleep may not end the task.) It
+// blocks, so it must run in its own goroutine (ctx.Async).
+func nextTask() {
+	done := make(chan struct{})
+	f := app.FuncOf(func(app.Value, []app.Value) any {
+		close(done)
+		return nil
+	})
+	defer f.Release()
+	app.Window().Call("setTimeout", f, 0)
+	<-done
+}
+
 // saveFile offers data to the visitor as a download named name.
 func saveFile(name, mime string, data []byte) {
 	w := app.Window()

@@ -65,7 +65,8 @@ type Page struct {
 	modelMsg    string
 	modelMsgErr bool
 
-	train trainState
+	ctx   app.Context // the page's own, from OnMount
+	train *trainPanel // the training panel, once mounted
 	mine  mineState
 
 	strokes  [][]point
@@ -86,8 +87,8 @@ type Page struct {
 func (p *Page) OnMount(ctx app.Context) {
 	p.msg = pick(app.Window().Get("navigator").Get("language").String())
 	app.Window().Get("document").Get("documentElement").Set("lang", p.msg.lang)
+	p.ctx = ctx
 	p.step = -1
-	p.initTraining()
 	ctx.Async(func() {
 		bundled, err := fetchBytes(ModelPath)
 		var kept []byte
@@ -180,7 +181,7 @@ func (p *Page) Render() app.UI {
 			p.renderInside(m),
 			p.renderModel(m),
 			p.renderMine(m),
-			p.renderTraining(m),
+			newTrainPanel(p, m),
 			app.Section().Class("panel how").Body(
 				app.H2().Text(m.howTitle),
 				app.P().Text(m.howIntro),
@@ -190,6 +191,18 @@ func (p *Page) Render() app.UI {
 			),
 		),
 	)
+}
+
+// training says whether a training run is under way.
+func (p *Page) training() bool {
+	return p.train != nil && p.train.running
+}
+
+// refresh redraws the page, as after an event of its own.
+func (p *Page) refresh() {
+	if p.ctx != nil {
+		p.ctx.Dispatch(func(app.Context) {})
+	}
 }
 
 func (p *Page) renderStatus(m *messages) app.UI {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/lstm-digits/lstm-digits/assets"
@@ -50,13 +51,6 @@ func TestBrowserTraining(t *testing.T) {
 		t.Errorf("model summary %q, want the bundled model's", s)
 	}
 
-	// Long tasks on the page's thread, from now on.
-	must(t, "long tasks", chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
-		window.longTasks = [];
-		new PerformanceObserver(list => { for (const e of list.getEntries()) window.longTasks.push(Math.round(e.duration)); })
-			.observe({type: "longtask"});
-	})()`)))
-
 	// The seed's model from scratch, for a short run: 2 epochs of 3,000
 	// images, batches of 50 at a higher learning rate.
 	setFields(ctx, t, map[string]string{
@@ -65,7 +59,10 @@ func TestBrowserTraining(t *testing.T) {
 	})
 	workers, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`[data-testid="train-workers"]`)))
 	must(t, "workers", err)
-	t.Logf("training with %s worker(s) (navigator.hardwareConcurrency, at most 4)", workers)
+	t.Logf("training with %s worker(s) (navigator.hardwareConcurrency − 1, at least 1, at most 4)", workers)
+	// Every task on the page's thread from here to the run's end, from a
+	// performance trace.
+	stopTrace := traceTasks(ctx, t)
 	click(ctx, t, "train-start")
 	first, err := waitFor(ctx, `document.querySelector('[data-testid="train-loss"]').textContent`)
 	must(t, "first step", err)
@@ -88,6 +85,7 @@ func TestBrowserTraining(t *testing.T) {
 
 	done := waitDone(ctx, t)
 	t.Logf("run: %s", done)
+	checkTasks(t, stopTrace(), "while training", maxTask)
 	b.screenshot("trained")
 	b.shotOf("training-panel", ".train")
 	acc, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="train-accuracy"]`)))
@@ -128,12 +126,6 @@ func TestBrowserTraining(t *testing.T) {
 	}
 	if charts.Accuracy < 40 || charts.Dot != 2 || charts.Rows != 11 {
 		t.Errorf("accuracy chart: %d points and %d test dots (want 2); confusion matrix: %d rows (want 11)", charts.Accuracy, charts.Dot, charts.Rows)
-	}
-	long, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`window.longTasks`))
-	must(t, "long tasks", err)
-	t.Logf("main-thread tasks over 50 ms while training: %v", long)
-	if len(long) > 0 {
-		t.Errorf("the page's thread had %d long tasks while training (ms): %v", len(long), long)
 	}
 	if _, err := waitFor(ctx, `/^Trained in this browser · /.test(document.querySelector('[data-testid="model-summary"]').textContent) ? "ok" : ""`); err != nil {
 		t.Errorf("model summary %q after training", summary())
@@ -223,10 +215,75 @@ func TestBrowserTraining(t *testing.T) {
 		t.Logf("taught with my digit, then stopped: %s", stopped)
 	}
 
+	// On a CPU half as fast (DevTools' CPU throttling of the page), a
+	// short run from scratch: still no long task.
+	_, err = chromedp.Call(ctx, emulation.SetCPUThrottlingRate, emulation.SetCPUThrottlingRateParams{Rate: 2})
+	must(t, "throttle", err)
+	setFields(ctx, t, map[string]string{"train-from": "scratch", "train-epochs": "1", "train-train_images": "1000", "train-test_images": "200"})
+	stopTrace = traceTasks(ctx, t)
+	click(ctx, t, "train-start")
+	_, err = waitFor(ctx, `document.querySelector('[data-testid="train-done"]') ? "" : "started"`)
+	must(t, "start", err)
+	t.Logf("with the CPU slowed 2×: %s", waitDone(ctx, t))
+	checkTasks(t, stopTrace(), "while training on a CPU slowed 2×", longTask)
+	_, err = chromedp.Call(ctx, emulation.SetCPUThrottlingRate, emulation.SetCPUThrottlingRateParams{Rate: 1})
+	must(t, "throttle", err)
+
 	// Back to the bundled model.
 	click(ctx, t, "model-reset")
 	if _, err := waitFor(ctx, `/^The bundled model/.test(document.querySelector('[data-testid="model-summary"]').textContent) ? "ok" : ""`); err != nil {
 		t.Errorf("after reset the model is %q", summary())
+	}
+}
+
+// The page's thread while training: no task longer than longTask, a long
+// task as browsers count it, on a CPU slowed 2×; none longer than maxTask
+// at full speed.
+const (
+	longTask = 50.0 // ms
+	maxTask  = 30.0 // ms
+)
+
+// traceTasks starts a performance trace of the page; the function it
+// returns stops it. WEB_TRACE_STACKS=1 adds stack samples, which name the
+// functions that ran but slow the page's WebAssembly while they record.
+func traceTasks(ctx context.Context, t *testing.T) func() *pageTrace {
+	t.Helper()
+	stop, err := startTrace(ctx, os.Getenv("WEB_TRACE_STACKS") != "")
+	must(t, "start a trace", err)
+	return func() *pageTrace {
+		t.Helper()
+		tr, err := stop()
+		must(t, "trace", err)
+		return tr
+	}
+}
+
+// checkTasks fails the test if a task of the trace on the page's thread
+// took longer than limit ms, and logs the three longest with what ran in
+// them.
+func checkTasks(t *testing.T, tr *pageTrace, what string, limit float64) {
+	t.Helper()
+	fromWorkers := 0
+	for _, e := range tr.events {
+		if e.name == "HandlePostMessage" {
+			fromWorkers++
+		}
+	}
+	if len(tr.tasks) < 50 || fromWorkers == 0 {
+		t.Fatalf("the trace %s has %d tasks and %d messages from the workers on the page's thread: not the page's thread", what, len(tr.tasks), fromWorkers)
+	}
+	for i, task := range tr.longest(3) {
+		t.Logf("longest task %d of %d %s: %s", i+1, len(tr.tasks), what, tr.explain(task))
+	}
+	var over []string
+	for _, task := range tr.tasks {
+		if task.dur/1000 > limit {
+			over = append(over, fmt.Sprintf("%.1f", task.dur/1000))
+		}
+	}
+	if len(over) > 0 {
+		t.Errorf("%d tasks on the page's thread %s took over %.0f ms: %s ms", len(over), what, limit, strings.Join(over, ", "))
 	}
 }
 

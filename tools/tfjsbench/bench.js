@@ -1,9 +1,9 @@
 // tfjsbench: training throughput of the seed model (LSTM hidden 128, 2
 // layers, dense 10, batch 100, Adam 1e-3) in TensorFlow.js's wasm, webgl and
 // cpu backends, then ours: the web app's own training workers (web/worker.js
-// running worker.wasm with the SIMD128 kernels), one worker and then as many
-// as the page uses (navigator.hardwareConcurrency, at most 4), in one page
-// load. Every result is a console line starting "tfjsbench:"; the last one
+// running worker.wasm with the SIMD128 kernels), one worker and then one
+// per core (navigator.hardwareConcurrency, at most 4; the page's default
+// leaves a core to the page: one fewer, at least 1), in one page load. Every result is a console line starting "tfjsbench:"; the last one
 // is "tfjsbench: done" (or "tfjsbench: error: ...").
 // URL parameters: warm=N (warm-up steps per backend, default 2),
 // steps=wasm:N,webgl:N,cpu:N (timed steps), backends=wasm,webgl,cpu, ours=0,

@@ -1,0 +1,195 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"github.com/lstm-digits/lstm-digits/backend/cpu"
+	"github.com/lstm-digits/lstm-digits/lstm"
+	"github.com/lstm-digits/lstm-digits/mnist"
+)
+
+// Where the current model came from.
+const (
+	fromBundle = "bundled"
+	fromTrain  = "trained"
+	fromUpload = "uploaded:" // followed by the file's name
+)
+
+// sourceText names where the model came from.
+func (p *Page) sourceText(m *messages) string {
+	switch {
+	case p.source == fromTrain:
+		return m.sourceTrained
+	case strings.HasPrefix(p.source, fromUpload):
+		return fmt.Sprintf(m.sourceUploaded, strings.TrimPrefix(p.source, fromUpload))
+	}
+	return m.sourceBundled
+}
+
+// accuracyText is the model's test accuracy as its training record gives
+// it.
+func (p *Page) accuracyText(m *messages) string {
+	if p.testN == 0 {
+		return m.modelUntested
+	}
+	return fmt.Sprintf(m.modelAccuracy, 100*p.accuracy, p.testN)
+}
+
+// renderModel is the model panel: where the model came from, its size and
+// accuracy, and download, upload and reset.
+func (p *Page) renderModel(m *messages) app.UI {
+	var about []app.UI
+	if p.model != nil {
+		cfg := p.model.Config()
+		about = []app.UI{
+			app.P().DataSet("testid", "model-summary").Body(
+				app.Strong().Text(p.sourceText(m)), app.Text(" · "+p.accuracyText(m)),
+			),
+			app.P().Class("hint").Text(fmt.Sprintf(m.modelShape, p.model.Params().Count(), cfg.HiddenSize, cfg.NumLayers)),
+		}
+	}
+	notice := app.P().Class("notice").Attr("role", "status").DataSet("testid", "model-message").Text(p.modelMsg)
+	if p.modelMsgErr {
+		notice = notice.Class("error").Attr("role", "alert")
+	}
+	return app.Section().Class("panel model").Body(
+		app.H2().Text(m.modelTitle),
+		app.Div().Body(about...),
+		app.Div().Class("buttons").Body(
+			app.Button().DataSet("testid", "model-download").Text(m.download).
+				Disabled(p.model == nil).OnClick(p.onDownload),
+			app.Label().Class("button").Body(
+				app.Text(m.upload),
+				app.Input().Type("file").Accept(".safetensors").DataSet("testid", "model-upload").
+					Class("file").OnChange(p.onUpload),
+			),
+			app.Button().DataSet("testid", "model-reset").Text(m.reset).
+				Disabled(p.source == fromBundle || p.training()).OnClick(p.onReset),
+		),
+		notice,
+	)
+}
+
+// decodeModel reads a model file on the CPU backend and checks that it is
+// a digit model.
+func decodeModel(file []byte) (*lstm.Classifier, map[string]string, error) {
+	c, meta, err := lstm.Decode(cpu.New(), file)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.Config().InputSize != mnist.Cols || c.NumClasses != mnist.Classes || !c.Config().BatchFirst {
+		return nil, nil, fmt.Errorf("it reads %d features into %d classes; this page needs %d into %d, batch first",
+			c.Config().InputSize, c.NumClasses, mnist.Cols, mnist.Classes)
+	}
+	return c, meta, nil
+}
+
+// setModel makes c, decoded from file, the page's model, the one the
+// drawing view runs, and predicts the drawing again with it.
+func (p *Page) setModel(c *lstm.Classifier, meta map[string]string, file []byte, source string) {
+	p.model, p.modelFile, p.source, p.err = c, file, source, nil
+	p.accuracy, p.testN = 0, 0
+	if rec, ok := lstm.ReadRecord(meta); ok {
+		p.accuracy, p.testN = rec.TestAccuracy, rec.TestImages
+	}
+	p.predict()
+}
+
+// keepModel stores the model file, a Uint8Array, in IndexedDB, for the
+// next visit (the bundled model by forgetting the one kept). It blocks:
+// run it in its own goroutine.
+func (p *Page) keepModel(file app.Value, source string) {
+	var err error
+	if source == fromBundle {
+		_, err = store("deleteModel")
+	} else {
+		_, err = store("putModel", file, source)
+	}
+	if err != nil {
+		p.ctx.Dispatch(func(app.Context) {
+			p.modelMsg, p.modelMsgErr = fmt.Sprintf(p.msg.storageFailed, err), true
+		})
+	}
+}
+
+// useModel decodes a model file and makes it the page's model; keep
+// stores it in IndexedDB too.
+func (p *Page) useModel(ctx app.Context, file []byte, source string, keep bool) error {
+	c, meta, err := decodeModel(file)
+	if err != nil {
+		return err
+	}
+	p.setModel(c, meta, file, source)
+	if keep {
+		ctx.Async(func() { p.keepModel(jsBytes(file), source) })
+	}
+	return nil
+}
+
+// installTrained makes a model file from a training run (also as the
+// Uint8Array it came in) the page's model. Decoding it, installing it (a
+// prediction and the views drawn again) and storing it each run in a task
+// of their own, after the training panel's redraw, so that none keeps the
+// page's thread for long while the workers train on.
+func (p *Page) installTrained(file []byte, js app.Value) {
+	p.ctx.Async(func() {
+		time.Sleep(uiInterval / 2) // past the panel's redraw, due at the next frame
+		nextTask()
+		c, meta, err := decodeModel(file)
+		nextTask()
+		if err != nil {
+			p.train.ctx.Dispatch(func(app.Context) { p.train.err = fmt.Errorf("the trained model: %w", err) })
+			return
+		}
+		p.ctx.Dispatch(func(app.Context) { p.setModel(c, meta, file, fromTrain) })
+		nextTask()
+		p.keepModel(js, fromTrain)
+	})
+}
+
+func (p *Page) onDownload(ctx app.Context, e app.Event) {
+	if p.modelFile != nil {
+		saveFile("lstm-digits-model.safetensors", "application/octet-stream", p.modelFile)
+	}
+}
+
+func (p *Page) onUpload(ctx app.Context, e app.Event) {
+	files := ctx.JSSrc().Get("files")
+	if !files.Truthy() || files.Length() == 0 {
+		return
+	}
+	file := files.Index(0)
+	name := file.Get("name").String()
+	ctx.JSSrc().Set("value", "") // the same file may be chosen again
+	ctx.Async(func() {
+		buf, err := await(file.Call("arrayBuffer"))
+		var data []byte
+		if err == nil {
+			data = goBytes(buf)
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			if err == nil {
+				err = p.useModel(ctx, data, fromUpload+name, true)
+			}
+			if err != nil {
+				p.modelMsg, p.modelMsgErr = fmt.Sprintf(p.msg.uploadFailed, name, err)+" "+p.msg.modelKept, true
+				return
+			}
+			p.modelMsg, p.modelMsgErr = fmt.Sprintf(p.msg.uploadDone, name)+" "+p.msg.storedOnly, false
+		})
+	})
+}
+
+func (p *Page) onReset(ctx app.Context, e app.Event) {
+	if p.training() || p.bundled == nil {
+		return
+	}
+	if err := p.useModel(ctx, p.bundled, fromBundle, true); err != nil {
+		p.err = err
+	}
+	p.modelMsg, p.modelMsgErr = "", false
+}

@@ -1,0 +1,231 @@
+package web
+
+import (
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"github.com/lstm-digits/lstm-digits/web/training"
+)
+
+// trainPanel is the training panel: the settings, the run's controls,
+// progress, charts and confusion matrix. It is a component of its own so
+// that the many updates of a run redraw the panel alone: go-app redraws a
+// component when its own context dispatches, and a parent's redraw passes
+// over a child whose exported fields did not change.
+type trainPanel struct {
+	app.Compo
+
+	// Msg is the page's language; HasModel says whether there is a model
+	// to fine-tune. The page sets both when it draws the panel.
+	Msg      *messages
+	HasModel bool
+
+	page *Page
+	ctx  app.Context // the panel's own: what it dispatches redraws the panel only
+
+	form    training.Settings
+	workers []app.Value
+	funcs   []app.Func // the workers' handlers, released with them
+	run     int        // counts the runs, so that a late message of an old one is dropped
+	running bool
+	paused  bool
+	start   *training.Start
+	steps   []training.Step
+	epochs  []training.EpochSummary
+	// matrix is the HTML of the last epoch's confusion matrix in the
+	// language matrixMsg, written once, not at every update.
+	matrix    string
+	matrixMsg *messages
+	done      string // the closing message of the last run
+	err       error
+
+	mu    sync.Mutex
+	inbox []workerMsg // messages not shown yet
+}
+
+// newTrainPanel is the panel of page p, with the seed's settings.
+func newTrainPanel(p *Page, m *messages) *trainPanel {
+	return &trainPanel{Msg: m, HasModel: p.model != nil, page: p, form: training.Defaults()}
+}
+
+// OnMount makes the panel the page's and sets the number of workers:
+// one per core but one, which the page keeps for itself (at least 1, at
+// most 4).
+func (t *trainPanel) OnMount(ctx app.Context) {
+	t.ctx = ctx
+	t.page.train = t
+	t.form.Workers = defaultWorkers(app.Window().Get("navigator").Get("hardwareConcurrency").Int())
+}
+
+// defaultWorkers is the number of training workers for a browser that
+// reports cores cores: the page's own thread keeps a core, so that drawing
+// and the panel's updates are never queued behind the workers.
+func defaultWorkers(cores int) int {
+	return min(max(cores-1, 1), 4)
+}
+
+// Render draws the panel.
+func (t *trainPanel) Render() app.UI {
+	m := t.Msg
+	f := t.form
+	running := t.running
+	field := func(label, name string, value any, disabled bool) app.UI {
+		return app.Label().Class("field").Body(
+			app.Span().Text(label),
+			app.Input().Type("number").Name(name).DataSet("testid", "train-"+name).
+				Value(value).Disabled(disabled || running).OnChange(t.onField(name)),
+		)
+	}
+	lr := strconv.FormatFloat(float64(f.LR), 'g', -1, 32)
+	if t.matrix == "" || t.matrixMsg != m {
+		var last *training.EpochSummary
+		if n := len(t.epochs); n > 0 {
+			last = &t.epochs[n-1]
+		}
+		t.matrix, t.matrixMsg = confusionTable(m, last), m
+	}
+	total, batches := 1, 1
+	if t.start != nil {
+		total, batches = t.start.Steps, t.start.Batches
+	}
+	return app.Section().Class("panel train").Body(
+		app.H2().Text(m.trainTitle),
+		app.P().Class("hint").Text(m.trainHint),
+		app.Div().Class("form").Body(
+			app.Label().Class("field wide").Body(
+				app.Span().Text(m.startFrom),
+				app.Select().DataSet("testid", "train-from").Disabled(running).OnChange(t.onFrom).Body(
+					app.Option().Value("model").Selected(!f.FromScratch).Text(m.fromModel),
+					app.Option().Value("scratch").Selected(f.FromScratch).Text(m.fromScratch),
+				),
+			),
+			field(m.hiddenSize, "hidden", f.Hidden, !f.FromScratch),
+			field(m.layers, "layers", f.Layers, !f.FromScratch),
+			field(m.learningRate, "lr", lr, false),
+			field(m.batchSize, "batch", f.Batch, false),
+			field(m.epochs, "epochs", f.Epochs, false),
+			field(m.trainImages, "train_images", f.TrainImages, false),
+			field(m.testImages, "test_images", f.TestImages, false),
+			field(m.workers, "workers", f.Workers, false),
+			field(m.mineTimes, "mine", f.Mine, false),
+		),
+		app.Div().Class("buttons").Body(
+			app.Button().DataSet("testid", "train-start").Text(m.start).
+				Disabled(running || !t.HasModel && !f.FromScratch).OnClick(t.onStart),
+			app.Button().DataSet("testid", "train-pause").Disabled(!running || t.start == nil).
+				Text(map[bool]string{false: m.pause, true: m.resume}[t.paused]).OnClick(t.onPause),
+			app.Button().DataSet("testid", "train-stop").Text(m.stop).Disabled(!running).OnClick(t.onStop),
+		),
+		t.renderProgress(m),
+		app.If(t.err != nil, app.P().Class("notice error").Attr("role", "alert").DataSet("testid", "train-error").
+			Text(fmt.Sprintf(m.trainFailed, t.err))),
+		app.If(t.done != "", app.P().Class("notice").Attr("role", "status").DataSet("testid", "train-done").Text(t.done)),
+		app.Div().Class("charts").Body(
+			lossChart(m, t.steps, total),
+			accuracyChart(m, t.steps, t.epochs, total, batches),
+		),
+		app.Raw(t.matrix),
+	)
+}
+
+// renderProgress is the run's progress bar and its three figures.
+func (t *trainPanel) renderProgress(m *messages) app.UI {
+	var (
+		done, total     int
+		status          string
+		loss, acc, rate string
+	)
+	switch {
+	case t.running && t.start == nil:
+		status = fmt.Sprintf(m.starting, t.form.Workers)
+	case len(t.steps) > 0:
+		last := t.steps[len(t.steps)-1]
+		done, total = last.Step+1, t.start.Steps
+		status = fmt.Sprintf(m.progress, last.Epoch+1, total/t.start.Batches, last.Batch+1, t.start.Batches)
+		if t.running {
+			status += " · " + fmt.Sprintf(m.speed, last.SamplesPerSec, clock(last.ETA))
+		}
+		if t.paused {
+			status += " · " + m.paused
+		}
+		loss = strconv.FormatFloat(float64(last.Loss), 'f', 4, 32)
+		rate = strconv.FormatFloat(last.SamplesPerSec, 'f', 0, 64)
+	}
+	if n := len(t.epochs); n > 0 {
+		acc = strconv.FormatFloat(t.epochs[n-1].TestAccuracy, 'f', 4, 64)
+	}
+	return app.Div().Class("progress").Body(
+		app.Progress().DataSet("testid", "train-progress").Max(max(total, 1)).Value(done),
+		app.P().Class("status-line").Text(status),
+		app.Dl().Class("figures").Body(
+			figure(m.lossLabel, "train-loss", loss),
+			figure(m.accuracyLabel, "train-accuracy", acc),
+			figure(m.throughputLabel, "train-throughput", rate),
+		),
+	)
+}
+
+func figure(label, testid, value string) app.UI {
+	return app.Div().Body(app.Dt().Text(label), app.Dd().DataSet("testid", testid).Text(value))
+}
+
+// onField reads the number input name into the settings.
+func (t *trainPanel) onField(name string) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		v := ctx.JSSrc().Get("value").String()
+		f := &t.form
+		if name == "lr" {
+			if x, err := strconv.ParseFloat(v, 32); err == nil {
+				f.LR = float32(x)
+			}
+			return
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return
+		}
+		*map[string]*int{
+			"hidden": &f.Hidden, "layers": &f.Layers, "batch": &f.Batch, "epochs": &f.Epochs,
+			"train_images": &f.TrainImages, "test_images": &f.TestImages, "workers": &f.Workers, "mine": &f.Mine,
+		}[name] = n
+	}
+}
+
+func (t *trainPanel) onFrom(ctx app.Context, e app.Event) {
+	t.form.FromScratch = ctx.JSSrc().Get("value").String() == "scratch"
+}
+
+func (t *trainPanel) onStart(ctx app.Context, e app.Event) {
+	t.startRun(t.form)
+}
+
+func (t *trainPanel) onPause(ctx app.Context, e app.Event) {
+	if !t.running || len(t.workers) == 0 {
+		return
+	}
+	t.paused = !t.paused
+	t.workers[0].Call("postMessage", map[string]any{"type": map[bool]string{true: "pause", false: "resume"}[t.paused]})
+}
+
+func (t *trainPanel) onStop(ctx app.Context, e app.Event) {
+	if !t.running || len(t.workers) == 0 {
+		return
+	}
+	if t.start == nil { // still loading: nothing learned to keep
+		t.stopWorkers()
+		return
+	}
+	t.paused = false
+	t.workers[0].Call("postMessage", map[string]any{"type": "stop"})
+}
+
+// teach fine-tunes the page's model on the visitor's digits mixed with
+// 2,000 MNIST images, for two epochs, with the panel's other settings.
+func (t *trainPanel) teach() {
+	s := t.form
+	s.FromScratch, s.Epochs, s.TrainImages, s.Mine = false, 2, 2000, 10
+	t.ctx.Dispatch(func(app.Context) { t.startRun(s) })
+}

@@ -1,0 +1,200 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"github.com/lstm-digits/lstm-digits/web/training"
+)
+
+// WorkerPath is the script of the training worker (worker.js, which runs
+// worker.wasm).
+const WorkerPath = "/web/worker.js"
+
+// workerMsg is a message from a run's leader worker: a report (JSON), a
+// model file, the end of the run or an error.
+type workerMsg struct {
+	run                   int
+	kind, report, message string
+	model                 []byte
+	modelJS               app.Value // the model's bytes as the worker sent them, for IndexedDB
+}
+
+// uiInterval is the shortest time between two updates of the training
+// panel: steps can come by the dozen each second, and each update redraws
+// the panel on the page's thread.
+const uiInterval = 200 * time.Millisecond
+
+// startRun starts a run with settings s: it reads the visitor's digits if
+// s asks for them, starts the workers, and hands the leader the run.
+func (t *trainPanel) startRun(s training.Settings) {
+	if t.running {
+		return
+	}
+	if err := s.Validate(); err != nil {
+		t.err = err
+		return
+	}
+	model := t.page.modelFile
+	if !s.FromScratch && model == nil {
+		t.err = fmt.Errorf("no model to fine-tune yet")
+		return
+	}
+	t.form = s
+	t.running, t.paused, t.start, t.steps, t.epochs, t.matrix, t.done, t.err = true, false, nil, nil, nil, "", "", nil
+	t.page.refresh()
+	// The rest in tasks of their own, after this one has drawn the panel.
+	t.ctx.Async(func() {
+		nextTask()
+		settings, _ := json.Marshal(s) // Settings always encode
+		var mine any                   // null, or the visitor's digits
+		if s.Mine > 0 {
+			pixels, labels, err := loadMine()
+			if err == nil && len(labels) > 0 {
+				mine = map[string]any{"pixels": jsBytes(pixels), "labels": jsBytes(labels)}
+			} else if err != nil {
+				t.ctx.Dispatch(func(app.Context) { t.failed(err) })
+				return
+			}
+		}
+		msg := map[string]any{"type": "train", "settings": string(settings), "model": jsBytes(model), "mine": mine}
+		nextTask()
+		t.ctx.Dispatch(func(app.Context) {
+			t.launchWorkers(s.Workers, msg)
+		})
+	})
+}
+
+// launchWorkers starts n workers, the first the leader and the others its
+// replicas, connected by message channels, and sends the leader msg.
+func (t *trainPanel) launchWorkers(n int, msg map[string]any) {
+	w := app.Window()
+	t.run++
+	run := t.run
+	onMsg := app.FuncOf(func(_ app.Value, args []app.Value) any {
+		data := args[0].Get("data")
+		m := workerMsg{run: run, kind: data.Get("type").String()}
+		switch m.kind {
+		case "report":
+			m.report = data.Get("report").String()
+		case "error":
+			m.message = data.Get("message").String()
+		}
+		if model := data.Get("model"); model.Truthy() {
+			m.model, m.modelJS = goBytes(model), model
+		}
+		t.queue(m)
+		return nil
+	})
+	onError := app.FuncOf(func(_ app.Value, args []app.Value) any {
+		msg := "the worker failed"
+		if m := args[0].Get("message"); m.Truthy() {
+			msg = m.String()
+		}
+		t.queue(workerMsg{run: run, kind: "error", message: msg})
+		return nil
+	})
+	t.funcs = []app.Func{onMsg, onError}
+	var peers []app.Value
+	for i := range n {
+		worker := w.Get("Worker").New(WorkerPath)
+		worker.Set("onerror", onError)
+		t.workers = append(t.workers, worker)
+		if i == 0 {
+			worker.Set("onmessage", onMsg)
+			continue
+		}
+		ch := w.Get("MessageChannel").New()
+		peers = append(peers, ch.Get("port1"))
+		worker.Call("postMessage", map[string]any{"type": "replica", "port": ch.Get("port2")}, jsArray(ch.Get("port2")))
+	}
+	msg["peers"] = jsArray(peers...)
+	t.workers[0].Call("postMessage", msg, jsArray(peers...))
+}
+
+// queue keeps a worker's message for the next update of the panel, which
+// it schedules, uiInterval from now, if none is.
+func (t *trainPanel) queue(m workerMsg) {
+	t.mu.Lock()
+	t.inbox = append(t.inbox, m)
+	first := len(t.inbox) == 1
+	t.mu.Unlock()
+	if first {
+		t.ctx.After(uiInterval, t.drain)
+	}
+}
+
+// drain shows the queued messages of the current run. The last model file
+// among them goes to the page, which installs it in tasks of its own.
+func (t *trainPanel) drain(app.Context) {
+	t.mu.Lock()
+	msgs := t.inbox
+	t.inbox = nil
+	t.mu.Unlock()
+	var model *workerMsg
+	for i, m := range msgs {
+		if m.run != t.run || !t.running {
+			continue
+		}
+		if m.model != nil {
+			model = &msgs[i]
+		}
+		t.take(m)
+	}
+	if model != nil {
+		t.page.installTrained(model.model, model.modelJS)
+	}
+}
+
+// take takes in a message from the run's leader worker.
+func (t *trainPanel) take(m workerMsg) {
+	switch m.kind {
+	case "report":
+		var r training.Report
+		if err := json.Unmarshal([]byte(m.report), &r); err != nil {
+			t.failed(fmt.Errorf("a report from the worker: %w", err))
+			return
+		}
+		switch {
+		case r.Start != nil:
+			t.start = r.Start
+		case r.Step != nil:
+			t.steps = append(t.steps, *r.Step)
+		case r.Epoch != nil:
+			t.epochs = append(t.epochs, *r.Epoch)
+			t.matrix = "" // drawn again
+		}
+	case "done":
+		t.stopWorkers()
+		if n := len(t.epochs); n > 0 {
+			msg := t.Msg.trainDone
+			if t.epochs[n-1].Stopped {
+				msg = t.Msg.trainStopped
+			}
+			t.done = fmt.Sprintf(msg, 100*t.epochs[n-1].TestAccuracy)
+		}
+	case "error":
+		t.failed(fmt.Errorf("%s", m.message))
+	}
+}
+
+// failed ends the run with err.
+func (t *trainPanel) failed(err error) {
+	t.stopWorkers()
+	t.err = err
+}
+
+// stopWorkers ends the workers of the run.
+func (t *trainPanel) stopWorkers() {
+	for _, w := range t.workers {
+		w.Call("terminate")
+	}
+	for _, f := range t.funcs {
+		f.Release()
+	}
+	t.workers, t.funcs, t.running, t.paused = nil, nil, false, false
+	t.page.refresh()
+}
