@@ -1,6 +1,6 @@
-# lstm-digits. `make run` and `make test` are all a fresh machine needs
-# (after .ci/run's system packages: Debian's python3-torch for the PyTorch
-# checks, Node for the WebAssembly tests, Chromium for the web app's test).
+# lstm-digits. `make run` and `make test` are all a fresh machine needs:
+# make run needs only Go; make test first runs make deps, which installs
+# what the tests need beyond Go when it is missing (tools/deps.sh).
 
 GO      ?= go
 PYTHON  ?= /usr/bin/python3
@@ -26,7 +26,7 @@ WORKER   = web/static/worker.wasm
 SIMD     = web/static/simd.wasm web/static/simd.js
 WASMSRC := $(shell find . -name '*.go' -not -path './cmd/*' -not -path './tools/*' -not -path './.dev/*' -not -name '*_test.go')
 
-.PHONY: run build test test-native test-wasm lint bench train subset fixtures fuzz clean cuda kernels check-kernels cuda-check gpu-bundle
+.PHONY: run build deps test test-native test-wasm lint bench train subset fixtures fuzz clean cuda kernels check-kernels cuda-check gpu-bundle
 
 ## run: build digits and serve the web app on http://127.0.0.1:8080
 run: build
@@ -93,8 +93,13 @@ cuda-check: $(CUDADEV)/include/cuda.h check-kernels
 gpu-bundle: cuda
 	$(CUDAENV) tools/gpu/bundle.sh .dev/gpu
 
+## deps: install what make test needs beyond Go, if missing (Debian's python3-torch with OpenBLAS, Node, Chromium, gcc); else nothing, at once
+deps:
+	@tools/deps.sh
+
 ## test: every test: lint, native (with the PyTorch round trip), WebAssembly
-test: lint test-native test-wasm
+test: deps
+	$(MAKE) lint test-native test-wasm
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
