@@ -109,9 +109,12 @@ lint:
 	CGO_ENABLED=0 $(GO) build ./...
 
 # WEB_REQUIRE_BROWSER: the web app's test in headless Chromium fails, not
-# skips, without Chromium.
+# skips, without Chromium. The web app's tests run after the others, alone:
+# they measure the page's thread, which other test binaries would share
+# the cores with.
 test-native: $(WASM).br $(WORKER).br $(SIMD)
-	LSTM_REQUIRE_TORCH=1 WEB_REQUIRE_BROWSER=1 $(GO) test ./...
+	LSTM_REQUIRE_TORCH=1 $(GO) test $$($(GO) list ./... | grep -v '/web$$')
+	LSTM_REQUIRE_TORCH=1 WEB_REQUIRE_BROWSER=1 $(GO) test ./web/
 
 # The packages run twice: with the pure-Go kernels, and with the SIMD128
 # ones linked in Node by $(WASMSIMD)/go_js_wasm_exec.
