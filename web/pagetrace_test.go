@@ -19,15 +19,13 @@ import (
 
 // A pageTrace is a Chromium performance trace of the page's thread, what
 // DevTools' Performance panel records: its tasks, the timeline events
-// inside them (script, HTML parsing, style, layout, paint), User Timing
-// measures and, when asked for, samples of the JavaScript and WebAssembly
-// stacks. A test uses it to measure every task, not only those over 50 ms
+// inside them (script, HTML parsing, style, layout, paint) and, when
+// asked for, samples of the JavaScript and WebAssembly stacks. A test uses it to measure every task, not only those over 50 ms
 // that a long-task observer sees, and to say what ran in the longest.
 type pageTrace struct {
-	tasks    []traceSpan // the main thread's tasks, longest first
-	events   []traceSpan // timeline events on the main thread
-	measures []traceSpan // User Timing measures named "lstm-digits: …"
-	samples  []traceSample
+	tasks   []traceSpan // the main thread's tasks, longest first
+	events  []traceSpan // timeline events on the main thread
+	samples []traceSample
 }
 
 // A traceSpan is a trace event with a duration; times in µs on the
@@ -46,11 +44,11 @@ type traceSample struct {
 	frames []string
 }
 
-// The trace's categories: DevTools' timeline and User Timing; with
+// The trace's categories: DevTools' timeline; with
 // stacks, also V8's sampling profiler, which makes the page's
 // WebAssembly markedly slower while it records.
 var (
-	traceCategories = []string{"toplevel", "devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "blink.user_timing"}
+	traceCategories = []string{"toplevel", "devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute"}
 	stackCategories = []string{"disabled-by-default-v8.cpu_profiler"}
 )
 
@@ -101,7 +99,6 @@ func startTrace(ctx context.Context, stacks bool) (stop func() (*pageTrace, erro
 // traceEvent is one event of Chromium's JSON trace format.
 type traceEvent struct {
 	Name string          `json:"name"`
-	Cat  string          `json:"cat"`
 	Ph   string          `json:"ph"`
 	Ts   float64         `json:"ts"`
 	Dur  float64         `json:"dur"`
@@ -144,8 +141,7 @@ func parseTrace(data []byte) (*pageTrace, error) {
 		}
 	}
 	tr := &pageTrace{}
-	open := map[thread][]traceEvent{}   // B events waiting for their E
-	measures := map[string]traceEvent{} // User Timing b events waiting for their e
+	open := map[thread][]traceEvent{} // B events waiting for their E
 	type node struct {
 		name   string
 		parent int
@@ -157,15 +153,6 @@ func parseTrace(data []byte) (*pageTrace, error) {
 	for _, e := range file.TraceEvents {
 		th, id := thread{e.Pid, e.Tid}, string(e.ID)
 		switch {
-		case e.Cat == "blink.user_timing" && strings.HasPrefix(e.Name, "lstm-digits: "):
-			switch e.Ph {
-			case "b":
-				measures[id+e.Name] = e
-			case "e":
-				if b, ok := measures[id+e.Name]; ok {
-					tr.measures = append(tr.measures, traceSpan{strings.TrimPrefix(e.Name, "lstm-digits: "), b.Ts, e.Ts - b.Ts})
-				}
-			}
 		case e.Ph == "P" && e.Name == "Profile":
 			var a struct {
 				Data struct {
@@ -218,8 +205,7 @@ func (tr *pageTrace) longest(n int) []traceSpan {
 	return tr.tasks[:min(n, len(tr.tasks))]
 }
 
-// explain says what ran in a task: User Timing measures inside it; the
-// timeline's events (nested ones count in each, so the times overlap:
+// explain says what ran in a task: the timeline's events (nested ones count in each, so the times overlap:
 // "FunctionCall" is the script that a timer or an event ran); and, with
 // stacks, the functions most often on the sampled stacks.
 func (tr *pageTrace) explain(task traceSpan) string {
@@ -233,13 +219,6 @@ func (tr *pageTrace) explain(task traceSpan) string {
 			}
 		}
 		return top(sum, n)
-	}
-	if ours := inside(tr.measures, 8); len(ours) > 0 {
-		b.WriteString("the page's work:")
-		for _, kv := range ours {
-			fmt.Fprintf(&b, " %s %.1f ms;", kv.key, kv.value/1000)
-		}
-		b.WriteString(" ")
 	}
 	b.WriteString("the timeline:")
 	for _, kv := range inside(tr.events, 8) {
