@@ -112,21 +112,59 @@ func decodeFile(be backend.Backend, f *safetensors.File) (*Classifier, map[strin
 	if err != nil {
 		return nil, nil, fmt.Errorf("model file: config: %w", err)
 	}
-	if err := checkTensors(f, l.list); err != nil {
+	values, err := readValues(f, l.list, l.n)
+	if err != nil {
 		return nil, nil, fmt.Errorf("model file: %w", err)
 	}
 	c.bind(l.alloc(be))
-	for _, p := range l.list {
+	be.Upload(c.params.Value, values)
+	return c, f.Metadata, nil
+}
+
+// ReadWeights reads a model file of c's own configuration into c's
+// parameters, in place, and returns the file's metadata: a model that
+// takes in new weights (each epoch's, in the web app) allocates no new
+// buffers. It checks everything Decode checks and that the configuration
+// is c's; on an error c is left as it was.
+func (c *Classifier) ReadWeights(data []byte) (map[string]string, error) {
+	f, err := safetensors.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("model file: %w", err)
+	}
+	mc, err := fileConfig(f)
+	if err != nil {
+		return nil, fmt.Errorf("model file: %w", err)
+	}
+	if want := (ModelConfig{Config: c.Config(), NumClasses: c.NumClasses}); mc != want {
+		return nil, fmt.Errorf("model file: config %+v, the model has %+v", mc, want)
+	}
+	values, err := readValues(f, c.params.List(), c.params.Count())
+	if err != nil {
+		return nil, fmt.Errorf("model file: %w", err)
+	}
+	c.params.be.Upload(c.params.Value, values)
+	return f.Metadata, nil
+}
+
+// readValues checks that the file's tensors are exactly the parameters
+// want, and returns their values as float32, n of them back to back in
+// want's layout, every one finite.
+func readValues(f *safetensors.File, want []Param, n int) ([]float32, error) {
+	if err := checkTensors(f, want); err != nil {
+		return nil, err
+	}
+	values := make([]float32, n)
+	for _, p := range want {
 		t, _ := f.Tensor(p.Name)
-		v, err := t.Float32s()
-		if err != nil {
-			return nil, nil, fmt.Errorf("model file: %w", err)
+		v := values[p.off : p.off+p.Len()]
+		if err := t.ReadFloat32s(v); err != nil {
+			return nil, err
 		}
-		if err := c.params.Set(p.Name, v); err != nil {
-			return nil, nil, fmt.Errorf("model file: %w", err)
+		if j := nonFinite(v); j >= 0 {
+			return nil, fmt.Errorf("lstm: parameter %q: value %d is %v", p.Name, j, v[j])
 		}
 	}
-	return c, f.Metadata, nil
+	return values, nil
 }
 
 // checkTensors reports the first difference between the file's tensors

@@ -252,3 +252,54 @@ func FuzzDecodeConfig(f *testing.F) {
 		sameParams(t, c.Params(), d.Params())
 	})
 }
+
+// TestReadWeights reads a model file into a classifier of the same
+// configuration, in place, and checks that a file it refuses (another
+// configuration, a NaN, a cut) leaves the classifier as it was.
+func TestReadWeights(t *testing.T) {
+	cfg := smallConfig()
+	src := smallClassifier(t, cfg)
+	file, err := src.Encode(map[string]string{"note": "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := NewClassifier(cpu.New(), cfg, src.NumClasses, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := dst.Encode(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := cfg
+	other.HiddenSize++
+	otherFile, err := smallClassifier(t, other).Encode(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nan := encodeWith(t, src, func(_ map[string]string, ts []safetensors.Tensor) []safetensors.Tensor {
+		last := ts[len(ts)-1].Data
+		binary.LittleEndian.PutUint32(last[len(last)-4:], math.Float32bits(float32(math.NaN())))
+		return ts
+	})
+	for _, bad := range []struct{ name, file, want string }{
+		{"another configuration", string(otherFile), "config"},
+		{"a NaN in the last tensor", string(nan), "NaN"},
+		{"cut short", string(file[:len(file)-9]), "model file"},
+	} {
+		if _, err := dst.ReadWeights([]byte(bad.file)); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%s: error %v, want one that mentions %q", bad.name, err, bad.want)
+		}
+		if now, _ := dst.Encode(nil); !bytes.Equal(now, before) {
+			t.Fatalf("%s: the refused file changed the classifier", bad.name)
+		}
+	}
+	meta, err := dst.ReadWeights(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["note"] != "hello" {
+		t.Errorf("metadata %v lost the caller's entry", meta)
+	}
+	sameParams(t, src.Params(), dst.Params())
+}

@@ -108,13 +108,21 @@ func (p *Params) Set(name string, v []float32) error {
 	if n := p.list[i].Len(); len(v) != n {
 		return fmt.Errorf("lstm: parameter %q: %d values, want %d (shape %v)", name, len(v), n, p.list[i].Shape)
 	}
-	for j, x := range v {
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			return fmt.Errorf("lstm: parameter %q: value %d is %v", name, j, x)
-		}
+	if j := nonFinite(v); j >= 0 {
+		return fmt.Errorf("lstm: parameter %q: value %d is %v", name, j, v[j])
 	}
 	p.be.Upload(p.value(i), v)
 	return nil
+}
+
+// nonFinite returns the index of v's first NaN or infinity, or -1.
+func nonFinite(v []float32) int {
+	for j, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return j
+		}
+	}
+	return -1
 }
 
 // Init draws every parameter from U(-Bound, Bound), as PyTorch's

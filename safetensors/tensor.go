@@ -106,34 +106,48 @@ func (t *Tensor) Float32s() ([]float32, error) {
 	if err := t.check(); err != nil {
 		return nil, err
 	}
-	n, le := t.NumElements(), binary.LittleEndian
+	out := make([]float32, t.NumElements())
+	if err := t.ReadFloat32s(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReadFloat32s is Float32s into dst, which must have room for exactly t's
+// elements: it allocates nothing.
+func (t *Tensor) ReadFloat32s(dst []float32) error {
+	if err := t.check(); err != nil {
+		return err
+	}
+	if n := t.NumElements(); len(dst) != n {
+		return fmt.Errorf("safetensors: tensor %s: %d elements into room for %d", quote(t.Name), n, len(dst))
+	}
+	le := binary.LittleEndian
 	switch t.DType {
 	case F32: // a loop of its own: the model files' type, and the hot one
-		out := make([]float32, n)
-		for i := range out {
-			out[i] = math.Float32frombits(le.Uint32(t.Data[4*i:]))
+		for i := range dst {
+			dst[i] = math.Float32frombits(le.Uint32(t.Data[4*i:]))
 		}
-		return out, nil
 	case F16:
-		return decode(n, 2, t.Data, func(b []byte) float32 {
+		decode(dst, 2, t.Data, func(b []byte) float32 {
 			return float16to32(le.Uint16(b))
-		}), nil
+		})
 	case BF16:
-		return decode(n, 2, t.Data, func(b []byte) float32 {
+		decode(dst, 2, t.Data, func(b []byte) float32 {
 			return math.Float32frombits(uint32(le.Uint16(b)) << 16)
-		}), nil
+		})
 	case F64:
-		out := make([]float32, n)
-		for i := range out {
+		for i := range dst {
 			v := math.Float64frombits(le.Uint64(t.Data[8*i:]))
 			if math.Abs(v) >= float32Limit && !math.IsInf(v, 0) {
-				return nil, fmt.Errorf("safetensors: tensor %s: element %d (%g) is out of float32 range", quote(t.Name), i, v)
+				return fmt.Errorf("safetensors: tensor %s: element %d (%g) is out of float32 range", quote(t.Name), i, v)
 			}
-			out[i] = float32(v)
+			dst[i] = float32(v)
 		}
-		return out, nil
+	default:
+		return fmt.Errorf("safetensors: tensor %s: cannot convert %s to float32", quote(t.Name), t.DType)
 	}
-	return nil, fmt.Errorf("safetensors: tensor %s: cannot convert %s to float32", quote(t.Name), t.DType)
+	return nil
 }
 
 // Int64s returns t's elements converted to int64. It converts the integer
@@ -147,19 +161,19 @@ func (t *Tensor) Int64s() ([]int64, error) {
 	n, le := t.NumElements(), binary.LittleEndian
 	switch t.DType {
 	case I64:
-		return decode(n, 8, t.Data, func(b []byte) int64 { return int64(le.Uint64(b)) }), nil
+		return decode(make([]int64, n), 8, t.Data, func(b []byte) int64 { return int64(le.Uint64(b)) }), nil
 	case I32:
-		return decode(n, 4, t.Data, func(b []byte) int64 { return int64(int32(le.Uint32(b))) }), nil
+		return decode(make([]int64, n), 4, t.Data, func(b []byte) int64 { return int64(int32(le.Uint32(b))) }), nil
 	case I16:
-		return decode(n, 2, t.Data, func(b []byte) int64 { return int64(int16(le.Uint16(b))) }), nil
+		return decode(make([]int64, n), 2, t.Data, func(b []byte) int64 { return int64(int16(le.Uint16(b))) }), nil
 	case I8:
-		return decode(n, 1, t.Data, func(b []byte) int64 { return int64(int8(b[0])) }), nil
+		return decode(make([]int64, n), 1, t.Data, func(b []byte) int64 { return int64(int8(b[0])) }), nil
 	case U32:
-		return decode(n, 4, t.Data, func(b []byte) int64 { return int64(le.Uint32(b)) }), nil
+		return decode(make([]int64, n), 4, t.Data, func(b []byte) int64 { return int64(le.Uint32(b)) }), nil
 	case U16:
-		return decode(n, 2, t.Data, func(b []byte) int64 { return int64(le.Uint16(b)) }), nil
+		return decode(make([]int64, n), 2, t.Data, func(b []byte) int64 { return int64(le.Uint16(b)) }), nil
 	case U8:
-		return decode(n, 1, t.Data, func(b []byte) int64 { return int64(b[0]) }), nil
+		return decode(make([]int64, n), 1, t.Data, func(b []byte) int64 { return int64(b[0]) }), nil
 	case U64:
 		out := make([]int64, n)
 		for i := range out {
@@ -174,13 +188,13 @@ func (t *Tensor) Int64s() ([]int64, error) {
 	return nil, fmt.Errorf("safetensors: tensor %s: cannot convert %s to int64", quote(t.Name), t.DType)
 }
 
-// decode converts n elements of size bytes each from data with conv.
-func decode[T any](n, size int, data []byte, conv func([]byte) T) []T {
-	out := make([]T, n)
-	for i := range out {
-		out[i] = conv(data[i*size:])
+// decode converts len(dst) elements of size bytes each from data with
+// conv, into dst, and returns dst.
+func decode[T any](dst []T, size int, data []byte, conv func([]byte) T) []T {
+	for i := range dst {
+		dst[i] = conv(data[i*size:])
 	}
-	return out
+	return dst
 }
 
 // float16to32 converts an IEEE 754 binary16 value, given by its bits, to

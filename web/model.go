@@ -88,15 +88,14 @@ func decodeModel(file []byte) (*lstm.Classifier, map[string]string, error) {
 	return c, meta, nil
 }
 
-// setModel makes c, decoded from file, the page's model, the one the
-// drawing view runs, and predicts the drawing again with it.
+// setModel makes c, read from file with metadata meta, the page's model,
+// the one the drawing view runs (after the next predict).
 func (p *Page) setModel(c *lstm.Classifier, meta map[string]string, file []byte, source string) {
 	p.model, p.modelFile, p.source, p.err = c, file, source, nil
 	p.accuracy, p.testN = 0, 0
 	if rec, ok := lstm.ReadRecord(meta); ok {
 		p.accuracy, p.testN = rec.TestAccuracy, rec.TestImages
 	}
-	p.predict()
 }
 
 // keepModel stores the model file, a Uint8Array, in IndexedDB, for the
@@ -124,6 +123,7 @@ func (p *Page) useModel(ctx app.Context, file []byte, source string, keep bool) 
 		return err
 	}
 	p.setModel(c, meta, file, source)
+	p.predict()
 	if keep {
 		ctx.Async(func() { p.keepModel(jsBytes(file), source) })
 	}
@@ -131,24 +131,44 @@ func (p *Page) useModel(ctx app.Context, file []byte, source string, keep bool) 
 }
 
 // installTrained makes a model file from a training run (also as the
-// Uint8Array it came in) the page's model. Decoding it, installing it (a
-// prediction and the views drawn again) and storing it each run in a task
-// of their own, after the training panel's redraw, so that none keeps the
-// page's thread for long while the workers train on.
+// Uint8Array it came in) the page's model. Reading it, predicting the
+// drawing again with it and storing it each run in a task of their own,
+// after the training panel's redraw, so that none keeps the page's thread
+// for long while the workers train on.
 func (p *Page) installTrained(file []byte, js app.Value) {
 	p.ctx.Async(func() {
 		time.Sleep(uiInterval / 2) // past the panel's redraw, due at the next frame
 		nextTask()
-		c, meta, err := decodeModel(file)
-		nextTask()
-		if err != nil {
+		read := make(chan error, 1)
+		p.ctx.Dispatch(func(app.Context) { read <- p.readTrained(file) })
+		if err := <-read; err != nil {
 			p.train.ctx.Dispatch(func(app.Context) { p.train.err = fmt.Errorf("the trained model: %w", err) })
 			return
 		}
-		p.ctx.Dispatch(func(app.Context) { p.setModel(c, meta, file, fromTrain) })
+		nextTask()
+		p.ctx.Dispatch(func(app.Context) { p.predict() })
 		nextTask()
 		p.keepModel(js, fromTrain)
 	})
+}
+
+// readTrained makes a trained model file the page's model: read into the
+// current model in place when it has the file's configuration (as it has
+// from the second epoch of a run on), which allocates no new model, else
+// decoded anew.
+func (p *Page) readTrained(file []byte) error {
+	if p.model != nil {
+		if meta, err := p.model.ReadWeights(file); err == nil {
+			p.setModel(p.model, meta, file, fromTrain)
+			return nil
+		}
+	}
+	c, meta, err := decodeModel(file)
+	if err != nil {
+		return err
+	}
+	p.setModel(c, meta, file, fromTrain)
+	return nil
 }
 
 func (p *Page) onDownload(ctx app.Context, e app.Event) {
