@@ -20,19 +20,22 @@ import (
 // A pageTrace is a Chromium performance trace of the page's thread, what
 // DevTools' Performance panel records: its tasks, the timeline events
 // inside them (script, HTML parsing, style, layout, paint) and, when
-// asked for, samples of the JavaScript and WebAssembly stacks. A test uses it to measure every task, not only those over 50 ms
-// that a long-task observer sees, and to say what ran in the longest.
+// asked for, samples of the JavaScript and WebAssembly stacks. A test uses
+// it to measure every task, not only those over 50 ms that a long-task
+// observer sees, and to say what ran in the longest.
 type pageTrace struct {
 	tasks   []traceSpan // the main thread's tasks, longest first
+	start   float64     // when the first of them started
 	events  []traceSpan // timeline events on the main thread
 	samples []traceSample
 }
 
 // A traceSpan is a trace event with a duration; times in µs on the
-// trace's clock.
+// trace's clock. cpu is the thread's CPU time in it (tasks only): dur less
+// the time the operating system ran other threads on its core.
 type traceSpan struct {
-	name       string
-	start, dur float64
+	name            string
+	start, dur, cpu float64
 }
 
 func (s traceSpan) end() float64 { return s.start + s.dur }
@@ -102,6 +105,7 @@ type traceEvent struct {
 	Ph   string          `json:"ph"`
 	Ts   float64         `json:"ts"`
 	Dur  float64         `json:"dur"`
+	Tdur float64         `json:"tdur"` // the thread's CPU time in it
 	Pid  int             `json:"pid"`
 	Tid  int             `json:"tid"`
 	ID   json.RawMessage `json:"id"` // a number or a string
@@ -185,18 +189,21 @@ func parseTrace(data []byte) (*pageTrace, error) {
 			}
 		case !main[th]:
 		case e.Ph == "X" && e.Name == "RunTask":
-			tr.tasks = append(tr.tasks, traceSpan{e.Name, e.Ts, e.Dur})
+			tr.tasks = append(tr.tasks, traceSpan{e.Name, e.Ts, e.Dur, e.Tdur})
 		case e.Ph == "X":
-			tr.events = append(tr.events, traceSpan{e.Name, e.Ts, e.Dur})
+			tr.events = append(tr.events, traceSpan{e.Name, e.Ts, e.Dur, 0})
 		case e.Ph == "B":
 			open[th] = append(open[th], e)
 		case e.Ph == "E" && len(open[th]) > 0:
 			b := open[th][len(open[th])-1]
 			open[th] = open[th][:len(open[th])-1]
-			tr.events = append(tr.events, traceSpan{b.Name, b.Ts, e.Ts - b.Ts})
+			tr.events = append(tr.events, traceSpan{b.Name, b.Ts, e.Ts - b.Ts, 0})
 		}
 	}
 	slices.SortFunc(tr.tasks, func(a, b traceSpan) int { return cmp.Compare(b.dur, a.dur) })
+	if len(tr.tasks) > 0 {
+		tr.start = slices.MinFunc(tr.tasks, func(a, b traceSpan) int { return cmp.Compare(a.start, b.start) }).start
+	}
 	return tr, nil
 }
 
@@ -210,7 +217,7 @@ func (tr *pageTrace) longest(n int) []traceSpan {
 // stacks, the functions most often on the sampled stacks.
 func (tr *pageTrace) explain(task traceSpan) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "a task of %.1f ms: ", task.dur/1000)
+	fmt.Fprintf(&b, "a task of %.1f ms (%.1f ms of the thread's CPU time), %.2f s in: ", task.dur/1000, task.cpu/1000, (task.start-tr.start)/1e6)
 	inside := func(spans []traceSpan, n int) []keyValue {
 		sum := map[string]float64{}
 		for _, s := range spans {
