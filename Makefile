@@ -6,7 +6,7 @@ GO      ?= go
 PYTHON  ?= /usr/bin/python3
 WASMEXEC = $(shell $(GO) env GOROOT)/lib/wasm
 # Packages whose tests also run as WebAssembly in Node.
-WASMPKGS = ./lstm/ ./backend/... ./safetensors/ ./mnist/ ./web/training/
+WASMPKGS = ./lstm/ ./backend/... ./safetensors/ ./mnist/ ./digit/
 # The SIMD128 kernels for js/wasm builds with -tags wasmsimd: simd.wasm
 # (generated: go generate ./$(WASMSIMD)), its loader simd.js, and
 # go_js_wasm_exec, which runs such builds in Node.

@@ -12,7 +12,7 @@ var Model []byte
 
 // MNISTSubset is mnist-subset.safetensors.gz, 10,000 training and 2,000
 // test images of MNIST for training in the browser, written by
-// `make subset` (package web/training reads it).
+// `make subset` (package digit reads it).
 //
 //go:embed mnist-subset.safetensors.gz
 var MNISTSubset []byte

@@ -19,8 +19,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/lstm-digits/lstm-digits/digit"
 	"github.com/lstm-digits/lstm-digits/mnist"
-	"github.com/lstm-digits/lstm-digits/web/training"
 )
 
 // TestBrowser runs the app in headless Chromium, cold (a fresh profile):
@@ -365,7 +365,7 @@ func (b *browser) checkConsole() {
 var offlineNeeds = []string{
 	"/", "/app.js", "/wasm_exec.js", "/app.css", "/manifest.webmanifest", "/web/app.wasm",
 	ModelPath, "/web/app.css", "/web/icon.svg", "/web/icon-192.png", "/web/icon-512.png",
-	"/web/store.js", WorkerPath, "/web/worker.wasm", "/web/simd.wasm", "/web/simd.js", training.DataPath,
+	"/web/store.js", WorkerPath, "/web/worker.wasm", "/web/simd.wasm", "/web/simd.js", digit.SubsetPath,
 }
 
 func jsList(ss []string) string {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
+	"github.com/lstm-digits/lstm-digits/digit"
 	"github.com/lstm-digits/lstm-digits/mnist"
-	"github.com/lstm-digits/lstm-digits/web/training"
 )
 
 // The training panel's charts and confusion matrix are written as HTML and
@@ -28,7 +28,7 @@ const (
 
 // confusionTable is the HTML of an evaluation's confusion matrix, each
 // cell shaded by its share of the row, with the per-digit accuracy beside.
-func confusionTable(m *messages, ev *training.EpochSummary) string {
+func confusionTable(m *messages, ev *digit.EpochSummary) string {
 	if ev == nil {
 		return `<div data-testid="confusion" class="confusion empty"></div>`
 	}
@@ -72,7 +72,7 @@ func confusionTable(m *messages, ev *training.EpochSummary) string {
 
 // lossChart plots the training loss of every batch of a run of total
 // steps.
-func lossChart(m *messages, steps []training.Step, total int) app.UI {
+func lossChart(m *messages, steps []digit.Step, total int) app.UI {
 	losses := make([]float64, len(steps))
 	top := 0.1
 	for i, s := range steps {
@@ -86,7 +86,7 @@ func lossChart(m *messages, steps []training.Step, total int) app.UI {
 // accuracyChart plots every batch's training accuracy and, as dots, the
 // test accuracy after each epoch of a run of total steps, batches steps an
 // epoch.
-func accuracyChart(m *messages, steps []training.Step, epochs []training.EpochSummary, total, batches int) app.UI {
+func accuracyChart(m *messages, steps []digit.Step, epochs []digit.EpochSummary, total, batches int) app.UI {
 	acc := make([]float64, len(steps))
 	for i, s := range steps {
 		acc[i] = s.Accuracy

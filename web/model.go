@@ -8,8 +8,8 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
 	"github.com/lstm-digits/lstm-digits/backend/cpu"
+	"github.com/lstm-digits/lstm-digits/digit"
 	"github.com/lstm-digits/lstm-digits/lstm"
-	"github.com/lstm-digits/lstm-digits/mnist"
 )
 
 // Where the current model came from.
@@ -81,9 +81,8 @@ func decodeModel(file []byte) (*lstm.Classifier, map[string]string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if c.Config().InputSize != mnist.Cols || c.NumClasses != mnist.Classes || !c.Config().BatchFirst {
-		return nil, nil, fmt.Errorf("it reads %d features into %d classes; this page needs %d into %d, batch first",
-			c.Config().InputSize, c.NumClasses, mnist.Cols, mnist.Classes)
+	if err := digit.Check(c); err != nil {
+		return nil, nil, err
 	}
 	return c, meta, nil
 }
@@ -130,12 +129,12 @@ func (p *Page) useModel(ctx app.Context, file []byte, source string, keep bool) 
 	return nil
 }
 
-// installTrained makes a model file from a training run (also as the
-// Uint8Array it came in) the page's model. Reading it, predicting the
-// drawing again with it and storing it each run in a task of their own,
-// after the training panel's redraw, so that none keeps the page's thread
-// for long while the workers train on.
-func (p *Page) installTrained(file []byte, js app.Value) {
+// installTrained makes a model file from a training run the page's model
+// (the worker has stored it in IndexedDB). Reading it and predicting the
+// drawing again with it each run in a task of their own, after the
+// training panel's redraw, so that neither keeps the page's thread for
+// long while the workers train on.
+func (p *Page) installTrained(file []byte) {
 	p.ctx.Async(func() {
 		time.Sleep(uiInterval / 2) // past the panel's redraw, due at the next frame
 		nextTask()
@@ -147,8 +146,6 @@ func (p *Page) installTrained(file []byte, js app.Value) {
 		}
 		nextTask()
 		p.ctx.Dispatch(func(app.Context) { p.predict() })
-		nextTask()
-		p.keepModel(js, fromTrain)
 	})
 }
 

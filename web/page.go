@@ -3,7 +3,7 @@
 // prediction, its probabilities and the network's states at each of the 28
 // time steps; and where one trains the LSTM, from scratch or fine-tuning it
 // on one's own digits, in Web Workers (worker.js running package
-// wasm/worker, which runs package web/training), with live charts, while
+// wasm/worker, which runs package digit), with live charts, while
 // the page stays responsive. The model lives in IndexedDB (store.js) and
 // downloads and uploads as safetensors.
 //

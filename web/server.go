@@ -19,7 +19,7 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
 	"github.com/lstm-digits/lstm-digits/assets"
-	"github.com/lstm-digits/lstm-digits/web/training"
+	"github.com/lstm-digits/lstm-digits/digit"
 )
 
 // static holds what the Makefile builds into static/: app.wasm (the page)
@@ -135,7 +135,7 @@ func newSite(version string, page, worker build, simd, simdJS []byte) (*Site, er
 			// The service worker caches these too (go-app adds the pages,
 			// its scripts, the wasm, the styles and the PNG icons), so that
 			// after one visit the page loads, predicts and trains offline.
-			CacheableResources: []string{ModelPath, "/web/icon.svg", WorkerPath, "/web/worker.wasm", "/web/simd.wasm", "/web/simd.js", training.DataPath},
+			CacheableResources: []string{ModelPath, "/web/icon.svg", WorkerPath, "/web/worker.wasm", "/web/simd.wasm", "/web/simd.js", digit.SubsetPath},
 		},
 		assets: map[string]asset{
 			"/web/app.wasm":     {body: page.body, br: page.br, gz: page.gz, contentType: "application/wasm"},
@@ -143,7 +143,7 @@ func newSite(version string, page, worker build, simd, simdJS []byte) (*Site, er
 			"/web/simd.wasm":    {body: simd, contentType: "application/wasm"},
 			"/web/simd.js":      {body: simdJS, contentType: "text/javascript; charset=utf-8"},
 			ModelPath:           {body: assets.Model, contentType: "application/octet-stream"},
-			training.DataPath:   {body: assets.MNISTSubset, contentType: "application/gzip"},
+			digit.SubsetPath:    {body: assets.MNISTSubset, contentType: "application/gzip"},
 			WorkerPath:          {body: workerJS, contentType: "text/javascript; charset=utf-8"},
 			"/web/store.js":     {body: storeJS, contentType: "text/javascript; charset=utf-8"},
 			"/web/app.css":      {body: css, contentType: "text/css; charset=utf-8"},

@@ -7,7 +7,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
-	"github.com/lstm-digits/lstm-digits/web/training"
+	"github.com/lstm-digits/lstm-digits/digit"
 )
 
 // trainPanel is the training panel: the settings, the run's controls,
@@ -26,15 +26,15 @@ type trainPanel struct {
 	page *Page
 	ctx  app.Context // the panel's own: what it dispatches redraws the panel only
 
-	form    training.Settings
+	form    digit.Settings
 	workers []app.Value
 	funcs   []app.Func // the workers' handlers, released with them
 	run     int        // counts the runs, so that a late message of an old one is dropped
 	running bool
 	paused  bool
-	start   *training.Start
-	steps   []training.Step
-	epochs  []training.EpochSummary
+	start   *digit.Start
+	steps   []digit.Step
+	epochs  []digit.EpochSummary
 	// matrix is the HTML of the last epoch's confusion matrix in the
 	// language matrixMsg, written once, not at every update.
 	matrix    string
@@ -48,7 +48,7 @@ type trainPanel struct {
 
 // newTrainPanel is the panel of page p, with the seed's settings.
 func newTrainPanel(p *Page, m *messages) *trainPanel {
-	return &trainPanel{Msg: m, HasModel: p.model != nil, page: p, form: training.Defaults()}
+	return &trainPanel{Msg: m, HasModel: p.model != nil, page: p, form: digit.Defaults()}
 }
 
 // OnMount makes the panel the page's and sets the number of workers:
@@ -81,7 +81,7 @@ func (t *trainPanel) Render() app.UI {
 	}
 	lr := strconv.FormatFloat(float64(f.LR), 'g', -1, 32)
 	if t.matrix == "" || t.matrixMsg != m {
-		var last *training.EpochSummary
+		var last *digit.EpochSummary
 		if n := len(t.epochs); n > 0 {
 			last = &t.epochs[n-1]
 		}
@@ -215,7 +215,7 @@ func (t *trainPanel) onStop(ctx app.Context, e app.Event) {
 		return
 	}
 	if t.start == nil { // still loading: nothing learned to keep
-		t.stopWorkers()
+		t.endWorkers(true)
 		return
 	}
 	t.paused = false

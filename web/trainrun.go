@@ -7,7 +7,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
-	"github.com/lstm-digits/lstm-digits/web/training"
+	"github.com/lstm-digits/lstm-digits/digit"
 )
 
 // WorkerPath is the script of the training worker (worker.js, which runs
@@ -20,7 +20,6 @@ type workerMsg struct {
 	run                   int
 	kind, report, message string
 	model                 []byte
-	modelJS               app.Value // the model's bytes as the worker sent them, for IndexedDB
 }
 
 // uiInterval is the shortest time between two updates of the training
@@ -30,7 +29,7 @@ const uiInterval = 200 * time.Millisecond
 
 // startRun starts a run with settings s: it reads the visitor's digits if
 // s asks for them, starts the workers, and hands the leader the run.
-func (t *trainPanel) startRun(s training.Settings) {
+func (t *trainPanel) startRun(s digit.Settings) {
 	if t.running {
 		return
 	}
@@ -82,9 +81,11 @@ func (t *trainPanel) launchWorkers(n int, msg map[string]any) {
 			m.report = data.Get("report").String()
 		case "error":
 			m.message = data.Get("message").String()
+		case "stored":
+			m.message = data.Get("error").String()
 		}
 		if model := data.Get("model"); model.Truthy() {
-			m.model, m.modelJS = goBytes(model), model
+			m.model = goBytes(model)
 		}
 		t.queue(m)
 		return nil
@@ -134,18 +135,18 @@ func (t *trainPanel) drain(app.Context) {
 	msgs := t.inbox
 	t.inbox = nil
 	t.mu.Unlock()
-	var model *workerMsg
-	for i, m := range msgs {
+	var model []byte
+	for _, m := range msgs {
 		if m.run != t.run || !t.running {
 			continue
 		}
 		if m.model != nil {
-			model = &msgs[i]
+			model = m.model
 		}
 		t.take(m)
 	}
 	if model != nil {
-		t.page.installTrained(model.model, model.modelJS)
+		t.page.installTrained(model)
 	}
 }
 
@@ -153,7 +154,7 @@ func (t *trainPanel) drain(app.Context) {
 func (t *trainPanel) take(m workerMsg) {
 	switch m.kind {
 	case "report":
-		var r training.Report
+		var r digit.Report
 		if err := json.Unmarshal([]byte(m.report), &r); err != nil {
 			t.failed(fmt.Errorf("a report from the worker: %w", err))
 			return
@@ -168,7 +169,7 @@ func (t *trainPanel) take(m workerMsg) {
 			t.matrix = "" // drawn again
 		}
 	case "done":
-		t.stopWorkers()
+		t.endWorkers(false)
 		if n := len(t.epochs); n > 0 {
 			msg := t.Msg.trainDone
 			if t.epochs[n-1].Stopped {
@@ -178,19 +179,29 @@ func (t *trainPanel) take(m workerMsg) {
 		}
 	case "error":
 		t.failed(fmt.Errorf("%s", m.message))
+	case "stored": // the worker could not keep the model in IndexedDB
+		t.page.ctx.Dispatch(func(app.Context) {
+			t.page.modelMsg, t.page.modelMsgErr = fmt.Sprintf(t.Msg.storageFailed, m.message), true
+		})
 	}
 }
 
 // failed ends the run with err.
 func (t *trainPanel) failed(err error) {
-	t.stopWorkers()
+	t.endWorkers(true)
 	t.err = err
 }
 
-// stopWorkers ends the workers of the run.
-func (t *trainPanel) stopWorkers() {
+// endWorkers ends the workers of the run: at once if terminate is set,
+// else by asking each to close itself, which costs the page's thread
+// nothing (a terminate waits there for the worker's thread to stop).
+func (t *trainPanel) endWorkers(terminate bool) {
 	for _, w := range t.workers {
-		w.Call("terminate")
+		if terminate {
+			w.Call("terminate")
+		} else {
+			w.Call("postMessage", map[string]any{"type": "close"})
+		}
 	}
 	for _, f := range t.funcs {
 		f.Release()

@@ -1,11 +1,13 @@
 // The web app's training worker: it runs worker.wasm (Go package
 // wasm/worker), which trains the LSTM off the page's thread, its matrix
 // products and cells computed by the SIMD128 kernels of simd.wasm (loaded
-// by simd.js, package backend/cpu/internal/kernel/wasmsimd). Messages that
+// by simd.js, package backend/cpu/internal/kernel/wasmsimd). It stores each
+// model it sends the page in IndexedDB itself (store.js), which keeps that
+// copy off the page's thread. Messages that
 // arrive while the wasm loads wait in a queue and are handed over, in
 // order, once Go is ready.
 "use strict";
-importScripts("/wasm_exec.js", "/web/simd.js");
+importScripts("/wasm_exec.js", "/web/simd.js", "/web/store.js");
 
 const early = [];
 self.onmessage = (e) => early.push(e);

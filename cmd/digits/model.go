@@ -6,8 +6,8 @@ import (
 
 	"github.com/lstm-digits/lstm-digits/assets"
 	"github.com/lstm-digits/lstm-digits/backend"
+	"github.com/lstm-digits/lstm-digits/digit"
 	"github.com/lstm-digits/lstm-digits/lstm"
-	"github.com/lstm-digits/lstm-digits/mnist"
 )
 
 // modelFlag adds the --model flag to fs.
@@ -35,18 +35,8 @@ func openDigitModel(device, path string) (*lstm.Classifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading the model: %w", err)
 	}
-	if err := checkDigitModel(c); err != nil {
+	if err := digit.Check(c); err != nil {
 		return nil, err
 	}
 	return c, nil
-}
-
-// checkDigitModel reports whether c reads MNIST digits: 28 pixels a time
-// step, 10 classes.
-func checkDigitModel(c *lstm.Classifier) error {
-	if c.Config().InputSize != mnist.Cols || c.NumClasses != mnist.Classes {
-		return fmt.Errorf("the model reads %d values a step into %d classes; a digit model reads %d into %d",
-			c.Config().InputSize, c.NumClasses, mnist.Cols, mnist.Classes)
-	}
-	return nil
 }

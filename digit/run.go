@@ -1,4 +1,4 @@
-package training
+package digit
 
 import (
 	"context"
@@ -116,10 +116,10 @@ type Run struct {
 	mine              int // the visitor's images in trainSet, repetitions counted
 }
 
-// New prepares the run s asks for on data, with the visitor's own digits
-// mine (nil for none): from scratch on be, or fine-tuning the model file
-// model.
-func New(be backend.Backend, s Settings, data *Data, mine *mnist.Set, model []byte) (*Run, error) {
+// NewRun prepares the run s asks for on data, with the visitor's own
+// digits mine (nil for none): from scratch on be, or fine-tuning the model
+// file model.
+func NewRun(be backend.Backend, s Settings, data *Subset, mine *mnist.Set, model []byte) (*Run, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -134,8 +134,8 @@ func New(be backend.Backend, s Settings, data *Data, mine *mnist.Set, model []by
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	if cfg := r.c.Config(); cfg.InputSize != mnist.Cols || r.c.NumClasses != mnist.Classes || !cfg.BatchFirst {
-		return nil, fmt.Errorf("model: reads %d features into %d classes; MNIST needs %d into %d, batch first", cfg.InputSize, r.c.NumClasses, mnist.Cols, mnist.Classes)
+	if err := Check(r.c); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
 	}
 	r.trainSet = data.Train.Stratified(s.TrainImages, s.Seed)
 	r.testSet = data.Test.Stratified(s.TestImages, s.Seed)
@@ -159,13 +159,13 @@ func withRepeats(a, b *mnist.Set, n int) *mnist.Set {
 // Classifier is the model the run trains.
 func (r *Run) Classifier() *lstm.Classifier { return r.c }
 
-// Go trains until the last epoch ends or ctx is done (the page's Stop),
+// Train trains until the last epoch ends or ctx is done (the page's Stop),
 // waiting between steps while r.Control is paused. It calls report with a
 // Start first, then after every step and every epoch; after every epoch it
 // also gives the model file of the model as it then is, which the page can
 // use at once. When stopped, it evaluates the model as it is and reports
 // that as a partial epoch. It returns the final model file.
-func (r *Run) Go(ctx context.Context, report func(rep Report, model []byte)) ([]byte, error) {
+func (r *Run) Train(ctx context.Context, report func(rep Report, model []byte)) ([]byte, error) {
 	s := r.Settings
 	trainB, err := mnist.NewBatches(r.trainSet, s.Batch, s.Seed)
 	if err != nil {
@@ -175,9 +175,7 @@ func (r *Run) Go(ctx context.Context, report func(rep Report, model []byte)) ([]
 	if err != nil {
 		return nil, err
 	}
-	tr, err := lstm.NewTrainer(r.c, lstm.TrainConfig{
-		Epochs: s.Epochs, Batch: s.Batch, Adam: lstm.AdamConfig{LR: s.LR, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, Seed: s.Seed,
-	})
+	tr, err := lstm.NewTrainer(r.c, s.TrainConfig())
 	if err != nil {
 		return nil, err
 	}
@@ -247,14 +245,8 @@ func (r *Run) Go(ctx context.Context, report func(rep Report, model []byte)) ([]
 // model returns the model file of the run's model after epochs epochs
 // (whole or begun), evaluated as ev (nil if not yet).
 func (r *Run) model(ev *lstm.Evaluation, epochs int, took time.Duration) ([]byte, error) {
-	s := r.Settings
-	rec := lstm.Record{
-		Epochs: epochs, Batch: s.Batch, LR: s.LR, Seed: s.Seed, TrainImages: r.trainSet.Len(),
-		Seconds: math.Round(took.Seconds()), Device: r.Device, Date: time.Now().UTC().Format(time.RFC3339), FineTuned: r.fineTuned,
-	}
-	if ev != nil {
-		rec.TestAccuracy, rec.TestImages = ev.Accuracy, ev.Samples
-	}
+	rec := NewRecord(r.Settings.TrainConfig(), r.trainSet.Len(), ev, took, r.Device)
+	rec.Epochs, rec.FineTuned = epochs, r.fineTuned
 	return r.c.Encode(rec.Metadata())
 }
 

@@ -1,4 +1,4 @@
-package training
+package digit
 
 import (
 	"fmt"
@@ -34,13 +34,23 @@ type Settings struct {
 	Seed    uint64 `json:"seed"`
 }
 
-// Defaults returns the seed's settings (digits train's defaults) on the
-// subset's 10,000 training and 2,000 test images, from scratch.
+// Defaults returns the seed's settings (SeedTraining, digits train's
+// defaults) on the subset's 10,000 training and 2,000 test images, from
+// scratch.
 func Defaults() Settings {
+	tc := SeedTraining()
 	return Settings{
-		FromScratch: true, Hidden: lstm.Seed().HiddenSize, Layers: lstm.Seed().NumLayers, LR: lstm.DefaultAdam().LR, Batch: 100, Epochs: 20,
-		TrainImages: 10_000, TestImages: 2_000, Workers: 1, Seed: 1,
+		FromScratch: true, Hidden: lstm.Seed().HiddenSize, Layers: lstm.Seed().NumLayers, LR: tc.Adam.LR, Batch: tc.Batch, Epochs: tc.Epochs,
+		TrainImages: 10_000, TestImages: 2_000, Workers: 1, Seed: tc.Seed,
 	}
+}
+
+// TrainConfig is the trainer's configuration for s: the seed's, with s's
+// epochs, batch, learning rate and seed.
+func (s Settings) TrainConfig() lstm.TrainConfig {
+	tc := SeedTraining()
+	tc.Epochs, tc.Batch, tc.Adam.LR, tc.Seed = s.Epochs, s.Batch, s.LR, s.Seed
+	return tc
 }
 
 // Limits of the settings the page accepts: a browser tab has little memory

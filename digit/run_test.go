@@ -1,4 +1,4 @@
-package training
+package digit
 
 import (
 	"bytes"
@@ -15,9 +15,9 @@ import (
 	"github.com/lstm-digits/lstm-digits/mnist"
 )
 
-func shippedData(t *testing.T) *Data {
+func shippedData(t *testing.T) *Subset {
 	t.Helper()
-	d, err := DecodeData(assets.MNISTSubset)
+	d, err := DecodeSubset(assets.MNISTSubset)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,11 +45,11 @@ func TestShippedSubset(t *testing.T) {
 	if err != nil {
 		t.Skipf("MNIST itself is not at hand to compare with: %v", err)
 	}
-	again, err := EncodeData(full.Train.Stratified(10_000, 1), full.Test.Stratified(2_000, 1), nil)
+	again, err := EncodeSubset(full.Train.Stratified(10_000, 1), full.Test.Stratified(2_000, 1), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d2, err := DecodeData(again)
+	d2, err := DecodeSubset(again)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestDecodeDataRejects(t *testing.T) {
 		}
 		return s
 	}
-	empty, err := EncodeData(set(0), set(3), nil)
+	empty, err := EncodeSubset(set(0), set(3), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestDecodeDataRejects(t *testing.T) {
 		{"empty set", empty, "0 training and 3 test images"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := DecodeData(tc.file)
+			_, err := DecodeSubset(tc.file)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
@@ -106,7 +106,7 @@ func TestDecodeDataRejects(t *testing.T) {
 func TestRunLearns(t *testing.T) {
 	s := Defaults()
 	s.Hidden, s.Layers, s.Epochs, s.TrainImages, s.TestImages, s.Batch, s.LR = 64, 1, 5, 3000, 300, 50, 1e-2
-	r, err := New(cpu.New(), s, shippedData(t), nil, nil)
+	r, err := NewRun(cpu.New(), s, shippedData(t), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestRunLearns(t *testing.T) {
 		epochs []EpochSummary
 		model  []byte
 	)
-	final, err := r.Go(context.Background(), func(rep Report, m []byte) {
+	final, err := r.Train(context.Background(), func(rep Report, m []byte) {
 		switch {
 		case rep.Start != nil:
 			starts++
@@ -170,7 +170,7 @@ func TestRunPauseStopFineTune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := New(cpu.New(), s, shippedData(t), mine, assets.Model)
+	r, err := NewRun(cpu.New(), s, shippedData(t), mine, assets.Model)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestRunPauseStopFineTune(t *testing.T) {
 		}
 		r.Control.Resume()
 	}()
-	final, err := r.Go(ctx, func(rep Report, m []byte) {
+	final, err := r.Train(ctx, func(rep Report, m []byte) {
 		mu.Lock()
 		defer mu.Unlock()
 		switch {
@@ -242,8 +242,8 @@ func mustMeta(t *testing.T, model []byte) map[string]string {
 	return meta
 }
 
-// TestNewRejects checks settings and models a run refuses.
-func TestNewRejects(t *testing.T) {
+// TestNewRunRejects checks settings and models a run refuses.
+func TestNewRunRejects(t *testing.T) {
 	d := shippedData(t)
 	bad := Defaults()
 	bad.LR = 0
@@ -266,10 +266,10 @@ func TestNewRejects(t *testing.T) {
 		{"learning rate", bad, nil, "learning rate must be above 0 and at most 1, not 0"},
 		{"hidden", func() Settings { s := Defaults(); s.Hidden = 4096; return s }(), nil, "hidden size must be between 1 and 512, not 4096"},
 		{"corrupt model", fine, assets.Model[:100], "model: "},
-		{"other model", fine, five, "model: reads 5 features into 10 classes; MNIST needs 28 into 10"},
+		{"other model", fine, five, "model: the model reads 5 values a step into 10 classes; a digit model reads 28 into 10, batch first"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := New(cpu.New(), tc.s, d, nil, tc.model)
+			_, err := NewRun(cpu.New(), tc.s, d, nil, tc.model)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
