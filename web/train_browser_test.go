@@ -245,7 +245,9 @@ const (
 )
 
 // traceTasks starts a performance trace of the page; the function it
-// returns stops it. WEB_TRACE_STACKS=1 adds stack samples, which name the
+// returns stops it, a second later, so that the trace holds what the page
+// does after a run's end (the last model's install) and its stop, heavy
+// for the browser, falls when the page is idle. WEB_TRACE_STACKS=1 adds stack samples, which name the
 // functions that ran but slow the page's WebAssembly while they record.
 func traceTasks(ctx context.Context, t *testing.T) func() *pageTrace {
 	t.Helper()
@@ -253,6 +255,7 @@ func traceTasks(ctx context.Context, t *testing.T) func() *pageTrace {
 	must(t, "start a trace", err)
 	return func() *pageTrace {
 		t.Helper()
+		time.Sleep(time.Second)
 		tr, err := stop()
 		must(t, "trace", err)
 		return tr
