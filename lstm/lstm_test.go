@@ -282,3 +282,32 @@ func TestTrace(t *testing.T) {
 		}
 	}
 }
+
+// TestBackwardTwice checks that a second Backward on one Result is an
+// error, as in PyTorch, and that it leaves the parameter gradients as the
+// first one made them.
+func TestBackwardTwice(t *testing.T) {
+	m, err := New(cpu.New(), Config{InputSize: 3, HiddenSize: 4, NumLayers: 2, Bias: true, BatchFirst: true}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	r, err := m.Forward(randomTensor(rng, 2, 5, 3), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dy := randomTensor(rng, 2, 5, 4)
+	if _, err := r.Backward(dy, nil); err != nil {
+		t.Fatal(err)
+	}
+	grads := make([]float32, m.Params().Count())
+	m.Params().be.Download(grads, m.Params().Grad)
+	if _, err := r.Backward(dy, nil); err == nil || !strings.Contains(err.Error(), "second time") {
+		t.Fatalf("a second Backward: error %v, want one saying it is the second time", err)
+	}
+	again := make([]float32, len(grads))
+	m.Params().be.Download(again, m.Params().Grad)
+	if !slices.Equal(grads, again) {
+		t.Fatal("the refused second Backward changed the parameter gradients")
+	}
+}

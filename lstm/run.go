@@ -28,6 +28,7 @@ type Result struct {
 	ws      *workspace
 	batched bool
 	xShape  []int
+	used    bool // Backward ran: the backward pass consumes what the forward kept
 }
 
 // Gradients are the gradients that Result.Backward returns.
@@ -127,9 +128,14 @@ func (m *LSTM) Forward(x Tensor, initial *State, lengths []int) (*Result, error)
 // respect to the output (shaped like Result.Output) and, optionally, the
 // final state (nil for none). It accumulates the parameter gradients into
 // the LSTM's Params, as PyTorch's backward() does, and returns the
-// gradients with respect to the input and the initial state.
+// gradients with respect to the input and the initial state. It runs once
+// for a Result, as PyTorch's backward runs once through a graph: a second
+// call is an error.
 func (r *Result) Backward(dOutput Tensor, dFinal *State) (*Gradients, error) {
 	m, p, ws, cfg := r.m, r.p, r.ws, r.m.cfg
+	if r.used {
+		return nil, errors.New("lstm: Backward a second time on one Result: its forward pass is used up; run Forward again")
+	}
 	if err := dOutput.checkShape("output gradient", r.Output.Shape...); err != nil {
 		return nil, err
 	}
@@ -147,6 +153,7 @@ func (r *Result) Backward(dOutput Tensor, dFinal *State) (*Gradients, error) {
 	if r.batched && cfg.BatchFirst {
 		dy = m.swap(ws, dy, p.B, p.T, cfg.OutputSize())
 	}
+	r.used = true
 	dx, dh0, dc0 := m.backward(ws, p, dy, dhn, dcn, true)
 	if r.batched && cfg.BatchFirst {
 		dx = m.swap(ws, dx, p.T, p.B, cfg.InputSize)
