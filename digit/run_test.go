@@ -58,9 +58,9 @@ func TestShippedSubset(t *testing.T) {
 	}
 }
 
-// TestDecodeDataRejects checks the messages for files that are not a
+// TestDecodeSubsetRejects checks the messages for files that are not a
 // data file.
-func TestDecodeDataRejects(t *testing.T) {
+func TestDecodeSubsetRejects(t *testing.T) {
 	set := func(n int) *mnist.Set {
 		s, err := mnist.NewSet(make([]uint8, n*mnist.Pixels), make([]uint8, n))
 		if err != nil {
@@ -85,9 +85,9 @@ func TestDecodeDataRejects(t *testing.T) {
 		file []byte
 		want string
 	}{
-		{"not gzip", []byte("this is not a gzip stream"), "data file: gzip: invalid header"},
-		{"truncated", assets.MNISTSubset[:1000], "data file: unexpected EOF"},
-		{"too big", bomb.Bytes(), "more than 64 MiB decompressed"},
+		{"not gzip", []byte("this is not a gzip stream"), "data file: decompressing: gzip: invalid header"},
+		{"truncated", assets.MNISTSubset[:1000], "data file: decompressing: unexpected EOF"},
+		{"too big", bomb.Bytes(), "data file: decompresses to more than 67108864 bytes"},
 		{"not safetensors", notST.Bytes(), "data file: safetensors"},
 		{"empty set", empty, "0 training and 3 test images"},
 	} {

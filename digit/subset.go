@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
-	"io"
 
 	"github.com/lstm-digits/lstm-digits/mnist"
 	"github.com/lstm-digits/lstm-digits/safetensors"
@@ -62,16 +61,9 @@ func EncodeSubset(train, test *mnist.Set, meta map[string]string) ([]byte, error
 
 // DecodeSubset reads a data file written by EncodeSubset.
 func DecodeSubset(file []byte) (*Subset, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(file))
+	raw, err := mnist.Gunzip(file, maxData)
 	if err != nil {
 		return nil, fmt.Errorf("data file: %w", err)
-	}
-	raw, err := io.ReadAll(io.LimitReader(zr, maxData+1))
-	if err != nil {
-		return nil, fmt.Errorf("data file: %w", err)
-	}
-	if len(raw) > maxData {
-		return nil, fmt.Errorf("data file: more than %d MiB decompressed", maxData>>20)
 	}
 	f, err := safetensors.Parse(raw)
 	if err != nil {

@@ -138,7 +138,7 @@ func (f canonicalFile) verify(file []byte) ([]byte, error) {
 	if !bytes.HasPrefix(file, []byte(gzipMagic)) {
 		return file, checkSHA(file, f.rawSHA, "")
 	}
-	content, err := gunzip(file)
+	content, err := Gunzip(file, maxIDXBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -169,18 +169,20 @@ func sha(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// gunzip decompresses a gzip file of at most maxIDXBytes.
-func gunzip(file []byte) ([]byte, error) {
+// Gunzip decompresses a gzip file that must decompress to at most limit
+// bytes: it stops reading there, so that a hostile file (a "zip bomb")
+// cannot exhaust memory.
+func Gunzip(file []byte, limit int) ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(file))
 	if err != nil {
 		return nil, fmt.Errorf("decompressing: %w", err)
 	}
-	content, err := io.ReadAll(io.LimitReader(zr, maxIDXBytes+1))
+	content, err := io.ReadAll(io.LimitReader(zr, int64(limit)+1))
 	if err != nil {
 		return nil, fmt.Errorf("decompressing: %w", err)
 	}
-	if len(content) > maxIDXBytes {
-		return nil, fmt.Errorf("decompresses to more than %d bytes", maxIDXBytes)
+	if len(content) > limit {
+		return nil, fmt.Errorf("decompresses to more than %d bytes", limit)
 	}
 	return content, nil
 }

@@ -2,6 +2,7 @@ package mnist
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"os"
 	"path/filepath"
@@ -99,7 +100,7 @@ func copyFiles(t *testing.T, src string, write func(name string, gz []byte) (str
 // ungzip returns the content of a gzip file.
 func ungzip(t *testing.T, gz []byte) []byte {
 	t.Helper()
-	b, err := gunzip(gz)
+	b, err := Gunzip(gz, maxIDXBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,5 +219,20 @@ func TestNewSet(t *testing.T) {
 				t.Errorf("error %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestGunzip checks the limit: a file that decompresses to exactly limit
+// bytes is read, one byte more is refused.
+func TestGunzip(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(make([]byte, 1000)) //nolint:errcheck // a bytes.Buffer does not fail
+	zw.Close()
+	if b, err := Gunzip(buf.Bytes(), 1000); err != nil || len(b) != 1000 {
+		t.Fatalf("Gunzip at the limit: %d bytes, %v", len(b), err)
+	}
+	if _, err := Gunzip(buf.Bytes(), 999); err == nil || !strings.Contains(err.Error(), "more than 999 bytes") {
+		t.Fatalf("Gunzip past the limit: %v", err)
 	}
 }
