@@ -26,6 +26,13 @@ func Check(c *lstm.Classifier) error {
 	return nil
 }
 
+// LSTMConfig returns the seed model's LSTM: a row of mnist.Cols pixels a
+// time step, 2 layers of hidden size 128, batch first; its linear head
+// maps the last step to mnist.Classes classes.
+func LSTMConfig() lstm.Config {
+	return lstm.Config{InputSize: mnist.Cols, HiddenSize: 128, NumLayers: 2, Bias: true, BatchFirst: true}
+}
+
 // SeedTraining returns the seed's training hyperparameters: 20 epochs of
 // batches of 100, Adam with PyTorch's defaults (lr 1e-3), seed 1.
 func SeedTraining() lstm.TrainConfig {

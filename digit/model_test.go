@@ -16,7 +16,7 @@ func TestCheck(t *testing.T) {
 		classes int
 		want    string // "" for a digit model
 	}{
-		{"the seed", lstm.Seed(), 10, ""},
+		{"the seed", LSTMConfig(), 10, ""},
 		{"another row width", lstm.Config{InputSize: 5, HiddenSize: 3, NumLayers: 1, BatchFirst: true}, 10, "reads 5 values a step into 10 classes"},
 		{"other classes", lstm.Config{InputSize: 28, HiddenSize: 3, NumLayers: 1, BatchFirst: true}, 26, "into 26 classes"},
 	} {
@@ -41,7 +41,7 @@ func TestSeedSettings(t *testing.T) {
 	if seed.Epochs != 20 || seed.Batch != 100 || seed.Adam != lstm.DefaultAdam() || seed.Adam.LR != 1e-3 {
 		t.Errorf("SeedTraining() = %+v, not the seed's 20 epochs of batches of 100 with Adam at 1e-3", seed)
 	}
-	if d.Hidden != lstm.Seed().HiddenSize || d.Layers != lstm.Seed().NumLayers || !d.FromScratch {
+	if d.Hidden != LSTMConfig().HiddenSize || d.Layers != LSTMConfig().NumLayers || !d.FromScratch {
 		t.Errorf("Defaults() = %+v, not the seed model from scratch", d)
 	}
 }

@@ -40,7 +40,7 @@ type Settings struct {
 func Defaults() Settings {
 	tc := SeedTraining()
 	return Settings{
-		FromScratch: true, Hidden: lstm.Seed().HiddenSize, Layers: lstm.Seed().NumLayers, LR: tc.Adam.LR, Batch: tc.Batch, Epochs: tc.Epochs,
+		FromScratch: true, Hidden: LSTMConfig().HiddenSize, Layers: LSTMConfig().NumLayers, LR: tc.Adam.LR, Batch: tc.Batch, Epochs: tc.Epochs,
 		TrainImages: 10_000, TestImages: 2_000, Workers: 1, Seed: tc.Seed,
 	}
 }
@@ -95,7 +95,7 @@ func (s Settings) Validate() error {
 // ModelConfig is the classifier a run from scratch trains: the seed's
 // model with s's hidden size and layers.
 func (s Settings) ModelConfig() lstm.Config {
-	cfg := lstm.Seed()
+	cfg := LSTMConfig()
 	cfg.HiddenSize, cfg.NumLayers = s.Hidden, s.Layers
 	return cfg
 }

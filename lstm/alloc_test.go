@@ -13,7 +13,7 @@ import (
 // packed weights are reused, so the garbage collector has nothing to do
 // however long training runs.
 func TestTrainStepSteadyMemory(t *testing.T) {
-	c, err := NewClassifier(cpu.New(), Seed(), SeedClasses, 1)
+	c, err := NewClassifier(cpu.New(), seedConfig(), seedClasses, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,9 +24,6 @@ type Classifier struct {
 	ws         workspace // reused by every call: a pass lives until the next
 }
 
-// SeedClasses is the number of classes of the seed model: the ten digits.
-const SeedClasses = 10
-
 // NewClassifier returns a classifier over an LSTM with the given
 // configuration, which must be batch first, with parameters drawn as
 // PyTorch draws them from a generator seeded with seed.

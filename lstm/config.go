@@ -22,12 +22,6 @@ type Config struct {
 	ProjSize      int     `json:"proj_size"`     // when > 0, h = W_hr·(o·tanh(c)) has this width
 }
 
-// Seed returns the configuration of the seed model's LSTM: 28 features per
-// row of a 28×28 image, 2 layers of hidden size 128, batch first.
-func Seed() Config {
-	return Config{InputSize: 28, HiddenSize: 128, NumLayers: 2, Bias: true, BatchFirst: true}
-}
-
 // Validate reports the first argument that nn.LSTM would refuse.
 func (c Config) Validate() error {
 	switch {

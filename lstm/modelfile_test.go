@@ -44,7 +44,7 @@ func sameParams(t *testing.T, a, b *Params) {
 }
 
 func TestModelFileRoundTrip(t *testing.T) {
-	for _, cfg := range []Config{Seed(), smallConfig(), {InputSize: 3, HiddenSize: 4, NumLayers: 1, BatchFirst: true}} {
+	for _, cfg := range []Config{seedConfig(), smallConfig(), {InputSize: 3, HiddenSize: 4, NumLayers: 1, BatchFirst: true}} {
 		c := smallClassifier(t, cfg)
 		path := filepath.Join(t.TempDir(), "m.safetensors")
 		if err := c.Save(path, map[string]string{"note": "hello"}); err != nil {

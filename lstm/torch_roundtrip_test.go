@@ -35,9 +35,9 @@ func requireTorch(t *testing.T) {
 // logits of a batch, and compares them with ours.
 func TestPyTorchLoadsOurModelFile(t *testing.T) {
 	requireTorch(t)
-	for name, cfg := range map[string]Config{"seed": Seed(), "bidir_proj_1layer_nobias": {InputSize: 28, HiddenSize: 9, NumLayers: 1, BatchFirst: true, Bidirectional: true, ProjSize: 4}} {
+	for name, cfg := range map[string]Config{"seed": seedConfig(), "bidir_proj_1layer_nobias": {InputSize: 28, HiddenSize: 9, NumLayers: 1, BatchFirst: true, Bidirectional: true, ProjSize: 4}} {
 		t.Run(name, func(t *testing.T) {
-			c, err := NewClassifier(cpu.New(), cfg, SeedClasses, 3)
+			c, err := NewClassifier(cpu.New(), cfg, seedClasses, 3)
 			if err != nil {
 				t.Fatal(err)
 			}

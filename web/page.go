@@ -22,6 +22,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
+	"github.com/lstm-digits/lstm-digits/digit"
 	"github.com/lstm-digits/lstm-digits/lstm"
 	"github.com/lstm-digits/lstm-digits/mnist"
 )
@@ -225,7 +226,7 @@ func (p *Page) renderBars() app.UI {
 		best = lstm.Argmax(p.probs)
 	}
 	return app.Ul().Class("bars").Body(
-		app.Range(make([]struct{}, lstm.SeedClasses)).Slice(func(d int) app.UI {
+		app.Range(make([]struct{}, mnist.Classes)).Slice(func(d int) app.UI {
 			v := 0.0
 			if p.probs != nil {
 				v = p.probs[d]
@@ -251,15 +252,15 @@ func (p *Page) renderInside(m *messages) app.UI {
 	if p.step >= 0 {
 		step = fmt.Sprintf(m.step, p.step+1)
 	}
-	layers, units := lstm.Seed().NumLayers, lstm.Seed().HiddenSize
+	layers, units := digit.LSTMConfig().NumLayers, digit.LSTMConfig().HiddenSize
 	if p.model != nil {
 		layers, units = p.model.Config().NumLayers, p.model.Config().HiddenSize
 	}
-	digits := make([]string, lstm.SeedClasses)
+	digits := make([]string, mnist.Classes)
 	for d := range digits {
 		digits[d] = strconv.Itoa(d)
 	}
-	maps := []app.UI{heatmap("probs-map", m.probsPerStep, lstm.SeedClasses, p.step, digits, p.onHover)}
+	maps := []app.UI{heatmap("probs-map", m.probsPerStep, mnist.Classes, p.step, digits, p.onHover)}
 	for k := range layers {
 		maps = append(maps,
 			heatmap(fmt.Sprintf("h-map-%d", k), fmt.Sprintf(m.hidden, k+1, units), units, p.step, nil, p.onHover),
@@ -545,17 +546,17 @@ func (p *Page) paintInput() {
 // tanh(c).
 func (p *Page) paintMaps() {
 	t := p.trace
-	probs := make([]byte, 4*mnist.Rows*lstm.SeedClasses)
+	probs := make([]byte, 4*mnist.Rows*mnist.Classes)
 	for s := range mnist.Rows {
-		for d := range lstm.SeedClasses {
+		for d := range mnist.Classes {
 			v := 0.0
 			if t != nil {
 				v = t.Probs[s][d]
 			}
-			setPixel(probs, s*lstm.SeedClasses+d, heat(v))
+			setPixel(probs, s*mnist.Classes+d, heat(v))
 		}
 	}
-	putPixels("probs-map", lstm.SeedClasses, mnist.Rows, probs)
+	putPixels("probs-map", mnist.Classes, mnist.Rows, probs)
 	if p.model == nil {
 		return
 	}

@@ -11,7 +11,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lstm-digits/lstm-digits/digit"
 	"github.com/lstm-digits/lstm-digits/lstm"
+	"github.com/lstm-digits/lstm-digits/mnist"
 )
 
 var benchCommand = &command{
@@ -50,7 +52,7 @@ func runBench(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	c, err := lstm.NewClassifier(be, lstm.Seed(), lstm.SeedClasses, 1)
+	c, err := lstm.NewClassifier(be, digit.LSTMConfig(), mnist.Classes, 1)
 	if err != nil {
 		return err
 	}
@@ -97,7 +99,7 @@ func randomBatch(rng *rand.Rand, n int) (lstm.Tensor, []int) {
 	}
 	labels := make([]int, n)
 	for i := range labels {
-		labels[i] = rng.IntN(lstm.SeedClasses)
+		labels[i] = rng.IntN(mnist.Classes)
 	}
 	return x, labels
 }

