@@ -111,10 +111,8 @@ func (c *Classifier) Logits(x Tensor) (Tensor, error) {
 	if err != nil {
 		return Tensor{}, err
 	}
-	train := c.LSTM.train
-	c.LSTM.train = false
+	defer c.LSTM.mode(false)()
 	logits, _, _ := c.forward(x, B, T, false)
-	c.LSTM.train = train
 	return c.LSTM.download(logits, B, c.NumClasses), nil
 }
 
@@ -199,9 +197,7 @@ func (c *Classifier) TrainStep(x Tensor, labels []int, opt *Adam, clip float32) 
 // trainStep is TrainStep with the batch shared with replicas (none for a
 // step done here alone), whose dropout masks derive from seed.
 func (c *Classifier) trainStep(x Tensor, labels []int, opt *Adam, clip float32, replicas []Replica, seed uint64) (StepResult, error) {
-	train := c.LSTM.train
-	c.LSTM.train = true
-	defer func() { c.LSTM.train = train }()
+	defer c.LSTM.mode(true)()
 	c.params.ZeroGrad()
 	var (
 		r   StepResult

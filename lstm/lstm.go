@@ -88,6 +88,14 @@ func (m *LSTM) Params() *Params { return m.params }
 // PyTorch's module.train(on). A new LSTM is in evaluation mode.
 func (m *LSTM) Train(on bool) { m.train = on }
 
+// mode sets training mode to on for the time of one call and returns what
+// puts the mode back: defer m.mode(true)().
+func (m *LSTM) mode(on bool) (restore func()) {
+	was := m.train
+	m.train = on
+	return func() { m.train = was }
+}
+
 // SetDropoutSeed seeds the generator of dropout masks, for reproducible
 // training.
 func (m *LSTM) SetDropoutSeed(seed uint64) { m.dropRNG = rand.New(rand.NewPCG(seed, 1)) }

@@ -31,9 +31,7 @@ func (c *Classifier) ShareGradient(params []float32, x Tensor, y []int, seed uin
 		return Share{}, fmt.Errorf("lstm: %d parameter values for a model of %d", len(params), c.params.Count())
 	}
 	c.be.Upload(c.params.Value, params)
-	train := c.LSTM.train
-	c.LSTM.train = true
-	defer func() { c.LSTM.train = train }()
+	defer c.LSTM.mode(true)()
 	c.LSTM.SetDropoutSeed(seed)
 	c.params.ZeroGrad()
 	loss, logits, _, err := c.backprop(x, y, false)

@@ -85,9 +85,7 @@ func (t *Trainer) residentStepper(rb backend.Resident, train ByteBatcher) (stepF
 		xn, yn := x.Slice(0, n*width), y.Slice(0, n)
 		rb.Gather(xn, yn, set, order, off, n)
 
-		mode := c.LSTM.train
-		c.LSTM.train = true
-		defer func() { c.LSTM.train = mode }()
+		defer c.LSTM.mode(true)()
 		c.params.ZeroGrad()
 		c.ws.reset()
 		c.backpropOn(xn, n, T, false, func(dlogits, logits backend.Buffer) {

@@ -37,9 +37,7 @@ func (c *Classifier) Trace(x Tensor) (*Trace, error) {
 	}
 	L, H, O := cfg.NumLayers, cfg.HiddenSize, cfg.HiddenOut()
 	tr := &Trace{H: make([][][]float32, L), C: make([][][]float32, L)}
-	train := c.LSTM.train
-	c.LSTM.train = false
-	defer func() { c.LSTM.train = train }()
+	defer c.LSTM.mode(false)()
 	ws := &c.ws
 	var h, cs []float32 // the state after the previous step, [L, O] and [L, H]
 	for t := range T {
