@@ -43,13 +43,36 @@ type LSTMShape struct {
 	Reverse bool
 }
 
-// Out is the width of the layer's output and hidden state h:
-// Proj when the layer has a projection, else Hidden.
-func (s LSTMShape) Out() int {
+// HiddenOut is the width of the layer's output and hidden state h: Proj
+// when the layer has a projection, else Hidden (as lstm.Config.HiddenOut).
+func (s LSTMShape) HiddenOut() int {
 	if s.Proj > 0 {
 		return s.Proj
 	}
 	return s.Hidden
+}
+
+// ReserveLayout is where the parts of a layer's reserve (what its forward
+// pass keeps for the backward pass) start, in values, and its length. The
+// parts are time-major, a row for every step t and sequence b: the
+// activated gates i, f, g, o [T·B, 4·Hidden], the cell state c
+// [T·B, Hidden], the hidden state h [T·B, HiddenOut] (at padding steps the
+// state carried through) and, with a projection, the unprojected
+// m = o·tanh(c) [T·B, Hidden]. The CPU and CUDA backends both use it.
+type ReserveLayout struct {
+	Gates, C, H, M int // M is Len without a projection
+	Len            int
+}
+
+// Reserve returns the layout of the reserve of a layer of shape s.
+func (s LSTMShape) Reserve() ReserveLayout {
+	n := s.T * s.B
+	l := ReserveLayout{Gates: 0, C: n * 4 * s.Hidden, H: n * 5 * s.Hidden, M: n * (5*s.Hidden + s.HiddenOut())}
+	l.Len = l.M
+	if s.Proj > 0 {
+		l.Len += n * s.Hidden
+	}
+	return l
 }
 
 // LSTMWeights are one direction's parameters in PyTorch's layout, gates

@@ -54,7 +54,7 @@ func TestCheckGradient(t *testing.T) {
 		}
 	}
 
-	H, I, O := s.Hidden, s.Input, s.Out()
+	H, I, O := s.Hidden, s.Input, s.HiddenOut()
 	swapRows := func(g []float32, width, i, j int) {
 		for k := range width {
 			g[i*width+k], g[j*width+k] = g[j*width+k], g[i*width+k]

@@ -147,7 +147,7 @@ func subtract(a, b []float32) {
 // (Every run checks that Y's buffer outside the rows is left untouched.)
 func lstmStrided(t *testing.T, be, _ backend.Backend, c *lstmCase, r *rand.Rand) {
 	p := newLSTMProblem(c, r)
-	O := c.shape.Out()
+	O := c.shape.HiddenOut()
 	ldy, off := p.ldy, p.off
 	if ldy == O {
 		ldy, off = O+3, 2
@@ -162,7 +162,7 @@ func lstmZeroState(t *testing.T, be, _ backend.Backend, c *lstmCase, r *rand.Ran
 	p := newLSTMProblem(c, r)
 	none, zeros := p.clone(), p.clone()
 	none.h0, none.c0 = nil, nil
-	zeros.h0, zeros.c0 = make([]float32, c.shape.B*c.shape.Out()), make([]float32, c.shape.B*c.shape.Hidden)
+	zeros.h0, zeros.c0 = make([]float32, c.shape.B*c.shape.HiddenOut()), make([]float32, c.shape.B*c.shape.Hidden)
 	checkAllClose(t, fmt.Sprintf("%s on %s: nil H0 and C0 against zeros", c.name, be.Name()),
 		none.results(runLSTM(t, be, none, true, nil)), zeros.results(runLSTM(t, be, zeros, true, nil)))
 }
@@ -180,12 +180,12 @@ func lstmPadding(t *testing.T, be, _ backend.Backend, c *lstmCase, r *rand.Rand)
 			if row := step*s.B + b; !p.active(step, b) {
 				padding = append(padding, row)
 				copy(q.x[row*s.Input:], normal(r, s.Input, 1))
-				copy(q.dy[q.at(row):q.at(row)+s.Out()], filled(s.Out(), nan))
+				copy(q.dy[q.at(row):q.at(row)+s.HiddenOut()], filled(s.HiddenOut(), nan))
 			}
 		}
 	}
 	what := fmt.Sprintf("%s on %s", c.name, be.Name())
-	p.checkZeroRows(t, what+": LSTMForward Y", p.rows(o.y), s.Out(), padding)
+	p.checkZeroRows(t, what+": LSTMForward Y", p.rows(o.y), s.HiddenOut(), padding)
 	if o.dx != nil {
 		p.checkZeroRows(t, what+": LSTMBackward DX", o.dx, s.Input, padding)
 	}
@@ -221,7 +221,7 @@ func (p *lstmProblem) checkZeroRows(t *testing.T, what string, m []float32, widt
 func lstmAlone(t *testing.T, be, _ backend.Backend, c *lstmCase, r *rand.Rand) {
 	p := newLSTMProblem(c, r)
 	s := c.shape
-	O, H := s.Out(), s.Hidden
+	O, H := s.HiddenOut(), s.Hidden
 	o := runLSTM(t, be, p, true, nil)
 	y := p.rows(o.y)
 	var sum lstmWeights

@@ -35,7 +35,7 @@ func (k lstmParam) size(s backend.LSTMShape) int {
 	case pWih:
 		return G * s.Input
 	case pWhh:
-		return G * s.Out()
+		return G * s.HiddenOut()
 	case pBih, pBhh:
 		if s.Bias {
 			return G
@@ -115,7 +115,7 @@ type lstmProblem struct {
 // gradients ~N(0,1). Entries of DY's buffer outside the rows are zero.
 func newLSTMProblem(c *lstmCase, r *rand.Rand) *lstmProblem {
 	s := c.shape
-	n, O := s.T*s.B, s.Out()
+	n, O := s.T*s.B, s.HiddenOut()
 	p := &lstmProblem{
 		name: c.name, shape: s, lengths: slices.Clone(c.lengths), ldy: O + c.pad, off: c.off,
 		dx: c.dx, dh0: c.dh0, dc0: c.dc0,
@@ -175,7 +175,7 @@ func (p *lstmProblem) length(b int) int {
 // rows returns the [T·B, Out] matrix that y, a buffer laid out like Y,
 // holds in its rows.
 func (p *lstmProblem) rows(y []float32) []float32 {
-	n, O := p.shape.T*p.shape.B, p.shape.Out()
+	n, O := p.shape.T*p.shape.B, p.shape.HiddenOut()
 	m := make([]float32, 0, n*O)
 	for r := range n {
 		m = append(m, y[p.at(r):p.at(r)+O]...)
@@ -190,7 +190,7 @@ func (p *lstmProblem) restride(ldy, off int) *lstmProblem {
 	q := p.clone()
 	q.ldy, q.off = ldy, off
 	q.dy = filled(p.shape.T*p.shape.B*ldy, nan)
-	O := p.shape.Out()
+	O := p.shape.HiddenOut()
 	for r := range p.shape.T * p.shape.B {
 		copy(q.dy[q.at(r):q.at(r)+O], p.dy[p.at(r):])
 	}
@@ -223,7 +223,7 @@ func (p *lstmProblem) grads(fill func(n int) []float32) *lstmGrads {
 		g.dx = fill(s.T * s.B * s.Input)
 	}
 	if p.dh0 {
-		g.dh0 = fill(s.B * s.Out())
+		g.dh0 = fill(s.B * s.HiddenOut())
 	}
 	if p.dc0 {
 		g.dc0 = fill(s.B * s.Hidden)
@@ -261,7 +261,7 @@ func runLSTM(t *testing.T, be backend.Backend, p *lstmProblem, backward bool, pr
 	lengths := slices.Clone(p.lengths)
 	ybuf := upload(be, filled(n*p.ldy, sentinel))
 	// HN, CN and Reserve are written without being read.
-	hn, cn := upload(be, filled(s.B*s.Out(), nan)), upload(be, filled(s.B*s.Hidden, nan))
+	hn, cn := upload(be, filled(s.B*s.HiddenOut(), nan)), upload(be, filled(s.B*s.Hidden, nan))
 	var reserve backend.Buffer
 	if backward {
 		reserve = upload(be, filled(be.ReserveLen(s), nan))
@@ -274,7 +274,7 @@ func runLSTM(t *testing.T, be backend.Backend, p *lstmProblem, backward bool, pr
 	o := &lstmOut{y: download(be, ybuf), hn: download(be, hn), cn: download(be, cn)}
 	outside := slices.Clone(o.y)
 	for r := range n {
-		copy(outside[p.at(r):p.at(r)+s.Out()], filled(s.Out(), sentinel))
+		copy(outside[p.at(r):p.at(r)+s.HiddenOut()], filled(s.HiddenOut(), sentinel))
 	}
 	checkSame(t, op("LSTMForward")+" wrote Y's buffer outside the rows' [0, Out) windows", outside, filled(len(outside), sentinel))
 	inputs := []operand{{"X", x, p.x}, {"W", wflat, slices.Concat(p.w[:]...)}, {"H0", h0, p.h0}, {"C0", c0, p.c0}}
@@ -361,7 +361,7 @@ func (p *lstmProblem) loss(o *lstmOut) float64 {
 				continue
 			}
 			i := p.at(t*s.B + b)
-			l += dot(o.y[i:i+s.Out()], p.dy[i:i+s.Out()])
+			l += dot(o.y[i:i+s.HiddenOut()], p.dy[i:i+s.HiddenOut()])
 		}
 	}
 	if p.dhn != nil {
@@ -386,7 +386,7 @@ func dot(a, b []float32) float64 {
 // one sequence of T = its length, without Lengths, Y and DY unstrided.
 func (p *lstmProblem) sequence(b int) *lstmProblem {
 	s := p.shape
-	O, H := s.Out(), s.Hidden
+	O, H := s.HiddenOut(), s.Hidden
 	q := p.clone()
 	q.shape.T, q.shape.B = p.length(b), 1
 	q.lengths = nil

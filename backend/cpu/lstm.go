@@ -35,7 +35,7 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 		return
 	}
 	s := a.Shape
-	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
+	T, B, H, O, G := s.T, s.B, s.Hidden, s.HiddenOut(), 4*s.Hidden
 	var tmp temps
 	defer tmp.release()
 	res, x := be.forwardOperands(a, &tmp)
@@ -92,7 +92,7 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 		return
 	}
 	s := a.Shape
-	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
+	T, B, H, O, G := s.T, s.B, s.Hidden, s.HiddenOut(), 4*s.Hidden
 	res := be.backwardReserve(a)
 	dy := data(a.DY)
 	var tmp temps

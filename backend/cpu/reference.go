@@ -7,35 +7,23 @@ import (
 	"github.com/lstm-digits/lstm-digits/backend/cpu/internal/kernel"
 )
 
-// The reserve of a layer holds, time-major, for every step t and sequence b:
-// the activated gates i, f, g, o [T·B, 4H], the cell state c [T·B, H], the
-// hidden state h [T·B, Out] (at padding steps: the state carried through),
-// and with a projection the unprojected m = o·tanh(c) [T·B, H].
+// reserve is a layer's reserve cut into its parts (backend.ReserveLayout):
+// gates, c, h, and m (nil without a projection).
 type reserve struct {
 	gates, c, h, m []float32
 }
 
 func splitReserve(s backend.LSTMShape, r []float32) reserve {
-	n, hid, out := s.T*s.B, s.Hidden, s.Out()
-	res := reserve{
-		gates: r[:n*4*hid],
-		c:     r[n*4*hid : n*5*hid],
-		h:     r[n*5*hid : n*(5*hid+out)],
-	}
+	l := s.Reserve()
+	res := reserve{gates: r[l.Gates:l.C], c: r[l.C:l.H], h: r[l.H:l.M]}
 	if s.Proj > 0 {
-		res.m = r[n*(5*hid+out) : n*(6*hid+out)]
+		res.m = r[l.M:l.Len]
 	}
 	return res
 }
 
-// ReserveLen returns the length of a layer's reserve.
-func (*Backend) ReserveLen(s backend.LSTMShape) int {
-	n := s.T * s.B * (5*s.Hidden + s.Out())
-	if s.Proj > 0 {
-		n += s.T * s.B * s.Hidden
-	}
-	return n
-}
+// ReserveLen returns the length of a layer's reserve (backend.ReserveLayout).
+func (*Backend) ReserveLen(s backend.LSTMShape) int { return s.Reserve().Len }
 
 // temps are the temporary slices of one operation, borrowed from the
 // kernel package's pools and returned together when it ends.
@@ -80,7 +68,7 @@ func (be *Backend) backwardReserve(a *backend.LSTMBackwardArgs) reserve {
 // through (h and c copied from the previous step) and outputs zero.
 func finishStep(a *backend.LSTMForwardArgs, t, lo, n int, gt, ct, ht, mt, hPrev, cPrev []float32) {
 	s, y := a.Shape, data(a.Y)
-	B, H, O, G := s.B, s.Hidden, s.Out(), 4*s.Hidden
+	B, H, O, G := s.B, s.Hidden, s.HiddenOut(), 4*s.Hidden
 	for b := range n {
 		yrow := y[(t*B+lo+b)*a.LdY : (t*B+lo+b)*a.LdY+O]
 		if active(a.Lengths, t, lo+b) {
@@ -122,7 +110,7 @@ func tanh(x float32) float32 { return float32(math.Tanh(float64(x))) }
 //	c' = f·c + i·g,  m = o·tanh(c'),  h' = m (or m·W_hrᵀ with a projection)
 func (be *Backend) referenceForward(a *backend.LSTMForwardArgs) {
 	s := a.Shape
-	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
+	T, B, H, O, G := s.T, s.B, s.Hidden, s.HiddenOut(), 4*s.Hidden
 	var tmp temps
 	defer tmp.release()
 	res, x := be.forwardOperands(a, &tmp)
@@ -188,7 +176,7 @@ func initialState(b backend.Buffer, n int, tmp *temps) []float32 {
 // the biases) are then done once over all steps.
 func (be *Backend) referenceBackward(a *backend.LSTMBackwardArgs) {
 	s := a.Shape
-	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
+	T, B, H, O, G := s.T, s.B, s.Hidden, s.HiddenOut(), 4*s.Hidden
 	res := be.backwardReserve(a)
 	dy := data(a.DY)
 	var tmp temps
@@ -275,7 +263,7 @@ func (be *Backend) referenceBackward(a *backend.LSTMBackwardArgs) {
 // biases, and of the input, each as one product over all steps.
 func (be *Backend) weightGrads(a *backend.LSTMBackwardArgs, dA, h, h0 []float32) {
 	s := a.Shape
-	T, B, O, G := s.T, s.B, s.Out(), 4*s.Hidden
+	T, B, O, G := s.T, s.B, s.HiddenOut(), 4*s.Hidden
 	// W_hh's gradient pairs each step's dA with the h the step started
 	// from: h0 for the first step processed, else the h of the step
 	// processed before it, which sits one row block earlier (forward) or

@@ -12,27 +12,23 @@ import (
 // over all steps of the backward pass (weight and input gradients) as
 // gemms.
 
-// reserve holds the device addresses of a layer's reserve: gates
-// [T·B, 4H], c [T·B, H], h [T·B, Out], and with a projection m [T·B, H].
+// reserve holds the device addresses of a layer's reserve's parts
+// (backend.ReserveLayout): gates, c, h, and m (0 without a projection).
 type reserve struct{ gates, c, h, m uintptr }
 
 func splitReserve(s backend.LSTMShape, base uintptr) reserve {
-	n, hid, out := uintptr(s.T*s.B), uintptr(s.Hidden), uintptr(s.Out())
-	r := reserve{gates: base, c: base + 4*n*4*hid, h: base + 4*n*5*hid}
+	l := s.Reserve()
+	at := func(off int) uintptr { return base + 4*uintptr(off) } // float32s
+	r := reserve{gates: at(l.Gates), c: at(l.C), h: at(l.H)}
 	if s.Proj > 0 {
-		r.m = base + 4*n*(5*hid+out)
+		r.m = at(l.M)
 	}
 	return r
 }
 
-// ReserveLen returns the length of a layer's reserve: the CPU backend's.
-func (*Backend) ReserveLen(s backend.LSTMShape) int {
-	n := s.T * s.B * (5*s.Hidden + s.Out())
-	if s.Proj > 0 {
-		n += s.T * s.B * s.Hidden
-	}
-	return n
-}
+// ReserveLen returns the length of a layer's reserve (backend.ReserveLayout),
+// the CPU backend's.
+func (*Backend) ReserveLen(s backend.LSTMShape) int { return s.Reserve().Len }
 
 // lengths uploads the sequence lengths, or returns 0 (NULL) for none.
 func (be *Backend) lengths(l []int, B int) uintptr {
@@ -47,7 +43,7 @@ func (be *Backend) lengths(l []int, B int) uintptr {
 func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 	defer be.enter()()
 	s := a.Shape
-	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
+	T, B, H, O, G := s.T, s.B, s.Hidden, s.HiddenOut(), 4*s.Hidden
 	mustLen("LSTMForward x", a.X.Len(), T*B*s.Input)
 	mustFit("LSTMForward", be.ReserveLen(s))
 	p, err := planForward(B, H, O, be.sms, be.shared)
@@ -73,7 +69,7 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 	defer be.enter()()
 	s := a.Shape
-	T, B, H, O, G := s.T, s.B, s.Hidden, s.Out(), 4*s.Hidden
+	T, B, H, O, G := s.T, s.B, s.Hidden, s.HiddenOut(), 4*s.Hidden
 	mustLen("LSTMBackward reserve", a.Reserve.Len(), be.ReserveLen(s))
 	p, err := planBackward(B, H, O, be.sms, be.shared)
 	be.check("LSTMBackward", err)
