@@ -19,7 +19,7 @@ type fixtureConfig struct {
 	NumClasses int `json:"num_classes"`
 }
 
-// fixture is one parsed PyTorch reference file (see ../shared/FIXTURES.md).
+// fixture is one parsed PyTorch reference file (format: testdata/torch/README.md).
 type fixture struct {
 	t    *testing.T
 	be   backend.Backend

@@ -1,6 +1,6 @@
 """Write the PyTorch reference fixtures for the Go LSTM (lstm/testdata/torch/).
 
-Each fixture is a safetensors file in the format of shared/FIXTURES.md: the
+Each fixture is a safetensors file in the format of lstm/testdata/torch/README.md: the
 parameters, inputs and upstream gradients of one case, and what PyTorch's
 nn.LSTM (kind "lstm") or the seed Classifier (kind "classifier") computes from
 them: outputs, final states, loss and every gradient.
@@ -85,7 +85,7 @@ class Case:
         return "_".join(parts)
 
     def config(self):
-        """The `config` metadata: exactly the keys of FIXTURES.md (+ num_classes)."""
+        """The `config` metadata: exactly the keys of the fixture format (+ num_classes)."""
         cfg = {"input_size": self.input_size, "hidden_size": self.hidden_size,
                "num_layers": self.num_layers, "bias": self.bias, "batch_first": self.batch_first,
                "bidirectional": self.bidirectional, "proj_size": self.proj_size}
@@ -318,7 +318,7 @@ def remove_stale(out_dir, keep):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Write the PyTorch reference fixtures (see FIXTURES.md).")
+    parser = argparse.ArgumentParser(description="Write the PyTorch reference fixtures (format: lstm/testdata/torch/README.md).")
     parser.add_argument("--out-dir", default=DEFAULT_OUT, help="output folder (default: %(default)s)")
     parser.add_argument("--list", action="store_true", help="list the fixtures and what they cover, write nothing")
     args = parser.parse_args(argv)

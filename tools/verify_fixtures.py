@@ -6,7 +6,7 @@ rerun the case, and compare every stored result tensor:
 
 * in float64: must reproduce the stored float32 values bit for bit (the
   fixture is self-consistent);
-* in float32: must pass FIXTURES.md's tolerance,
+* in float32: must pass the fixture format's tolerance (lstm/testdata/torch/README.md),
   max|got - ref| <= 1e-4 * max(1, max|ref|), which shows that a float32
   implementation can meet it.  The worst ratio err/tolerance is printed.
 
@@ -102,7 +102,7 @@ def run_classifier_file(t, meta, dtype):
 
 
 def compare(name, ref, got):
-    """(max abs difference, ratio of it to the FIXTURES.md tolerance)."""
+    """(max abs difference, ratio of it to the fixture format's tolerance)."""
     err = float(np.max(np.abs(got.astype(np.float64) - ref.astype(np.float64)), initial=0.0))
     tol = 1e-4 * max(1.0, float(np.max(np.abs(ref), initial=0.0)))
     return err, err / tol
