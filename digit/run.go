@@ -210,7 +210,7 @@ func (r *Run) Train(ctx context.Context, report func(rep Report, model []byte)) 
 	}
 	onEpoch := func(rep lstm.EpochReport) error {
 		last, seen = rep.Test, 0
-		model, err := r.model(last, tr.At.Epoch, time.Since(start))
+		model, err := r.model(last, tr.Next.Epoch, time.Since(start))
 		if err != nil {
 			return err
 		}
@@ -226,16 +226,16 @@ func (r *Run) Train(ctx context.Context, report func(rep Report, model []byte)) 
 			return nil, err
 		}
 		last = ev
-		model, err := r.model(ev, tr.At.Epoch, time.Since(start))
+		model, err := r.model(ev, tr.Next.Epoch, time.Since(start))
 		if err != nil {
 			return nil, err
 		}
-		report(Report{Epoch: summary(tr.At.Epoch, running/float64(seen), right/float64(seen), 0, ev, true)}, model)
+		report(Report{Epoch: summary(tr.Next.Epoch, running/float64(seen), right/float64(seen), 0, ev, true)}, model)
 		return model, nil
 	case errors.Is(err, context.Canceled):
-		return r.model(last, tr.At.Epoch, time.Since(start))
+		return r.model(last, tr.Next.Epoch, time.Since(start))
 	case errors.Is(err, lstm.ErrNotFinite):
-		return nil, fmt.Errorf("epoch %d, batch %d: the loss or gradient is not finite: try a lower learning rate", tr.At.Epoch+1, tr.At.Batch+1)
+		return nil, fmt.Errorf("epoch %d, batch %d: the loss or gradient is not finite: try a lower learning rate", tr.Next.Epoch+1, tr.Next.Batch+1)
 	case err != nil:
 		return nil, err
 	}

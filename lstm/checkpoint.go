@@ -25,7 +25,7 @@ const (
 // checkpointState is the "checkpoint" metadata entry.
 type checkpointState struct {
 	Train    TrainConfig `json:"train"`
-	At       Position    `json:"at"`
+	At       Position    `json:"at"` // Trainer.Next
 	AdamStep int         `json:"adam_step"`
 }
 
@@ -35,11 +35,11 @@ func (t *Trainer) SaveCheckpoint(path string, meta map[string]string) error {
 	if _, ok := meta[metaCheckpoint]; ok {
 		return fmt.Errorf("lstm: metadata key %q is reserved", metaCheckpoint)
 	}
-	m, tensors, err := t.C.fileContents(meta)
+	m, tensors, err := t.Model.fileContents(meta)
 	if err != nil {
 		return err
 	}
-	st, err := json.Marshal(checkpointState{Train: t.Config, At: t.At, AdamStep: t.Opt.Steps()})
+	st, err := json.Marshal(checkpointState{Train: t.Config, At: t.Next, AdamStep: t.Opt.Steps()})
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func LoadCheckpoint(be backend.Backend, path string) (*Trainer, map[string]strin
 	if st.At.Epoch < 0 || st.At.Batch < 0 || st.At.Step < 0 || st.AdamStep < 0 {
 		return fail(fmt.Errorf("negative position %+v", st.At))
 	}
-	t.At = st.At
+	t.Next = st.At
 	t.Opt.setState(st.AdamStep, moments[0], moments[1])
 	delete(meta, metaCheckpoint)
 	return t, meta, nil

@@ -161,13 +161,13 @@ func TestReplicaFailure(t *testing.T) {
 func TestTrainerWithReplicasLearns(t *testing.T) {
 	tr := toyTrainer(t)
 	tr.Config.Epochs = 10
-	cfg := tr.C.Config()
+	cfg := tr.Model.Config()
 	tr.Replicas = []Replica{newGoReplica(t, cfg)}
 	test := newToyBatches(100, 50, 6, 4, 2)
 	if err := tr.Run(context.Background(), newToyBatches(400, 16, 6, 4, 1), nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	ev, err := tr.C.Evaluate(context.Background(), test)
+	ev, err := tr.Model.Evaluate(context.Background(), test)
 	if err != nil {
 		t.Fatal(err)
 	}

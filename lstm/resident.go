@@ -33,18 +33,18 @@ type stepFunc func(at Position, seed uint64) (r StepResult, n int, err error)
 // when the backend and the batcher allow it and no replicas share the
 // batches, else through the host.
 func (t *Trainer) stepper(train Batcher) (stepFunc, error) {
-	rb, ok := t.C.be.(backend.Resident)
+	rb, ok := t.Model.be.(backend.Resident)
 	bb, isBytes := train.(ByteBatcher)
 	if ok && isBytes && len(t.Replicas) == 0 {
 		return t.residentStepper(rb, bb)
 	}
-	buf := newBatch(train, t.C.Config().InputSize)
+	buf := newBatch(train, t.Model.Config().InputSize)
 	return func(at Position, seed uint64) (StepResult, int, error) {
 		x, y, err := buf.read(train, at.Batch)
 		if err != nil {
 			return StepResult{}, 0, err
 		}
-		r, err := t.C.trainStep(x, y, t.Opt, t.Config.Clip, t.Replicas, seed)
+		r, err := t.Model.trainStep(x, y, t.Opt, t.Config.Clip, t.Replicas, seed)
 		return r, len(y), err
 	}, nil
 }
@@ -53,7 +53,7 @@ func (t *Trainer) stepper(train Batcher) (stepFunc, error) {
 // returns a step function that gathers each batch there, uploading the
 // order once per epoch.
 func (t *Trainer) residentStepper(rb backend.Resident, train ByteBatcher) (stepFunc, error) {
-	c := t.C
+	c := t.Model
 	T, width, size := train.Steps(), train.Steps()*c.Config().InputSize, train.Size()
 	samples, labels := train.Bytes()
 	for _, l := range labels {

@@ -94,10 +94,10 @@ var ErrNotFinite = errors.New("lstm: loss or gradient is not finite (try a lower
 // Trainer trains a classifier with Adam, epoch after epoch, and can stop
 // and resume at any step with the same result as an uninterrupted run.
 type Trainer struct {
-	C      *Classifier
+	Model  *Classifier
 	Opt    *Adam
 	Config TrainConfig
-	At     Position
+	Next   Position // the step the run takes next
 	// Replicas, when not empty, each compute the gradient of an equal
 	// share of every batch (see Replica); the trainer computes the first.
 	// The result differs from a run without replicas only by rounding,
@@ -110,7 +110,7 @@ func NewTrainer(c *Classifier, cfg TrainConfig) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Trainer{C: c, Opt: NewAdam(c.Params(), cfg.Adam), Config: cfg}, nil
+	return &Trainer{Model: c, Opt: NewAdam(c.Params(), cfg.Adam), Config: cfg}, nil
 }
 
 // stepSeed is the dropout seed of a step: a function of the run's seed and
@@ -121,10 +121,10 @@ func stepSeed(seed uint64, step int) uint64 {
 	return z ^ z>>29
 }
 
-// Run trains from t.At to the end of the last epoch. After every step it
+// Run trains from t.Next to the end of the last epoch. After every step it
 // calls onStep (if not nil); after every epoch it evaluates the model on
 // test (if not nil) and calls onEpoch (if not nil). When ctx is done it
-// returns ctx.Err() with t.At at the next step to take, ready to be saved
+// returns ctx.Err() with t.Next at the next step to take, ready to be saved
 // and resumed. A step whose loss or gradient is not finite stops the run
 // with ErrNotFinite before it changes the parameters.
 func (t *Trainer) Run(ctx context.Context, train, test Batcher, onStep func(StepReport), onEpoch func(EpochReport) error) error {
@@ -134,19 +134,19 @@ func (t *Trainer) Run(ctx context.Context, train, test Batcher, onStep func(Step
 	}
 	steps := t.Config.Epochs * train.Len()
 	start := time.Now()
-	for ; t.At.Epoch < t.Config.Epochs; t.At.Epoch, t.At.Batch = t.At.Epoch+1, 0 {
-		train.Shuffle(t.At.Epoch)
+	for ; t.Next.Epoch < t.Config.Epochs; t.Next.Epoch, t.Next.Batch = t.Next.Epoch+1, 0 {
+		train.Shuffle(t.Next.Epoch)
 		var lossSum float64
 		var correct, seen int
 		epochStart := time.Now()
-		for ; t.At.Batch < train.Len(); t.At.Batch++ {
+		for ; t.Next.Batch < train.Len(); t.Next.Batch++ {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			t.Opt.Config.LR = t.Config.lr(t.At.Step, steps)
-			seed := stepSeed(t.Config.Seed, t.At.Step)
-			t.C.LSTM.SetDropoutSeed(seed)
-			r, n, err := step(t.At, seed)
+			t.Opt.Config.LR = t.Config.lr(t.Next.Step, steps)
+			seed := stepSeed(t.Config.Seed, t.Next.Step)
+			t.Model.LSTM.SetDropoutSeed(seed)
+			r, n, err := step(t.Next, seed)
 			if err != nil {
 				return err
 			}
@@ -155,29 +155,29 @@ func (t *Trainer) Run(ctx context.Context, train, test Batcher, onStep func(Step
 			seen += n
 			if onStep != nil {
 				onStep(StepReport{
-					Position: t.At, Steps: steps, Loss: r.Loss, Accuracy: float64(r.Correct) / float64(n),
+					Position: t.Next, Steps: steps, Loss: r.Loss, Accuracy: float64(r.Correct) / float64(n),
 					SamplesPerSec: float64(seen) / time.Since(epochStart).Seconds(), Elapsed: time.Since(start),
 				})
 			}
-			t.At.Step++
+			t.Next.Step++
 		}
 		rep := EpochReport{
-			Epoch: t.At.Epoch, Loss: lossSum / float64(seen), Accuracy: float64(correct) / float64(seen),
+			Epoch: t.Next.Epoch, Loss: lossSum / float64(seen), Accuracy: float64(correct) / float64(seen),
 			SamplesPerSec: float64(seen) / time.Since(epochStart).Seconds(),
 		}
 		if test != nil {
-			ev, err := t.C.Evaluate(ctx, test)
+			ev, err := t.Model.Evaluate(ctx, test)
 			if err != nil {
 				return err
 			}
 			rep.Test = ev
 		}
 		if onEpoch != nil {
-			// The report of a finished epoch, with t.At at the next one's
+			// The report of a finished epoch, with t.Next at the next one's
 			// start, so that a checkpoint saved now resumes there.
-			t.At.Epoch, t.At.Batch = t.At.Epoch+1, 0
+			t.Next.Epoch, t.Next.Batch = t.Next.Epoch+1, 0
 			err := onEpoch(rep)
-			t.At.Epoch, t.At.Batch = t.At.Epoch-1, train.Len()
+			t.Next.Epoch, t.Next.Batch = t.Next.Epoch-1, train.Len()
 			if err != nil {
 				return err
 			}

@@ -79,7 +79,7 @@ func TestTrainerLearns(t *testing.T) {
 	tr := toyTrainer(t)
 	tr.Config.Epochs = 10
 	train, test := newToyBatches(400, 16, 6, 4, 1), newToyBatches(100, 50, 6, 4, 2)
-	before, err := tr.C.Evaluate(context.Background(), test)
+	before, err := tr.Model.Evaluate(context.Background(), test)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,8 +123,8 @@ func TestTrainerResume(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run returned %v, want context.Canceled", err)
 	}
-	if want := (Position{Epoch: 1, Batch: 6, Step: stopAt + 1}); part.At != want {
-		t.Fatalf("interrupted at %+v, want %+v", part.At, want)
+	if want := (Position{Epoch: 1, Batch: 6, Step: stopAt + 1}); part.Next != want {
+		t.Fatalf("interrupted at %+v, want %+v", part.Next, want)
 	}
 	path := filepath.Join(t.TempDir(), "ckpt.safetensors")
 	if err := part.SaveCheckpoint(path, nil); err != nil {
@@ -137,9 +137,9 @@ func TestTrainerResume(t *testing.T) {
 	if err := resumed.Run(context.Background(), train, nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range whole.C.Params().List() {
-		a, _ := whole.C.Params().Get(p.Name)
-		b, _ := resumed.C.Params().Get(p.Name)
+	for _, p := range whole.Model.Params().List() {
+		a, _ := whole.Model.Params().Get(p.Name)
+		b, _ := resumed.Model.Params().Get(p.Name)
 		if !slices.Equal(a, b) {
 			t.Fatalf("parameter %s differs between the uninterrupted and the resumed run", p.Name)
 		}
@@ -152,11 +152,11 @@ func TestTrainStepNotFinite(t *testing.T) {
 	tr := toyTrainer(t)
 	x := NewTensor(2, 3, 4)
 	x.Data[5] = float32(math.NaN())
-	before, _ := tr.C.Params().Get("classifier.weight")
-	if _, err := tr.C.TrainStep(x, []int{0, 1}, tr.Opt, 0); !errors.Is(err, ErrNotFinite) {
+	before, _ := tr.Model.Params().Get("classifier.weight")
+	if _, err := tr.Model.TrainStep(x, []int{0, 1}, tr.Opt, 0); !errors.Is(err, ErrNotFinite) {
 		t.Fatalf("TrainStep on NaN input returned %v, want ErrNotFinite", err)
 	}
-	after, _ := tr.C.Params().Get("classifier.weight")
+	after, _ := tr.Model.Params().Get("classifier.weight")
 	if !slices.Equal(before, after) || tr.Opt.Steps() != 0 {
 		t.Fatal("a non-finite step changed the parameters")
 	}
@@ -198,8 +198,8 @@ func TestTrainingIgnoresThreads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v := make([]float32, tr.C.Params().Count())
-		tr.C.be.Download(v, tr.C.Params().Value)
+		v := make([]float32, tr.Model.Params().Count())
+		tr.Model.be.Download(v, tr.Model.Params().Value)
 		runs = append(runs, v)
 	}
 	if !slices.Equal(runs[0], runs[1]) || !slices.Equal(runs[0], runs[2]) {

@@ -108,7 +108,7 @@ func runTrain(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 				t.Config.Epochs = tc.Epochs
 			}
 		})
-		fmt.Fprintf(os.Stderr, "Resuming %s at epoch %d, batch %d.\n", ckpt, t.At.Epoch+1, t.At.Batch)
+		fmt.Fprintf(os.Stderr, "Resuming %s at epoch %d, batch %d.\n", ckpt, t.Next.Epoch+1, t.Next.Batch)
 	} else {
 		tc.Batch = *batch
 		c, err := lstm.NewClassifier(be, cfg, mnist.Classes, tc.Seed)
@@ -140,7 +140,7 @@ func runTrain(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	c := t.C
+	c := t.Model
 	fmt.Fprintf(os.Stderr, "Training a %d-layer LSTM (hidden %d, %d parameters) on %d images, batch %d, %d epochs, on %s.\n",
 		c.Config().NumLayers, c.Config().HiddenSize, c.Params().Count(), trainSet.Len(), t.Config.Batch, t.Config.Epochs, be.Name())
 
@@ -150,7 +150,7 @@ func runTrain(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	onEpoch := func(r lstm.EpochReport) error {
 		last = r.Test
 		m := epochMetrics{
-			Epoch: r.Epoch + 1, Step: t.At.Step, TrainLoss: r.Loss, TrainAccuracy: r.Accuracy,
+			Epoch: r.Epoch + 1, Step: t.Next.Step, TrainLoss: r.Loss, TrainAccuracy: r.Accuracy,
 			TestLoss: r.Test.Loss, TestAccuracy: r.Test.Accuracy, TestPerClass: r.Test.PerClass,
 			SamplesPerSec: r.SamplesPerSec, LR: t.Opt.Config.LR, Time: time.Now().UTC().Format(time.RFC3339),
 		}
@@ -175,10 +175,10 @@ func runTrain(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		if serr := t.SaveCheckpoint(ckpt, ckptMeta); serr != nil {
 			return fmt.Errorf("interrupted, and saving the checkpoint failed: %w", serr)
 		}
-		fmt.Fprintf(os.Stderr, "Interrupted: saved %s at epoch %d, batch %d; continue with --resume.\n", ckpt, t.At.Epoch+1, t.At.Batch)
+		fmt.Fprintf(os.Stderr, "Interrupted: saved %s at epoch %d, batch %d; continue with --resume.\n", ckpt, t.Next.Epoch+1, t.Next.Batch)
 		return err
 	case errors.Is(err, lstm.ErrNotFinite):
-		return fmt.Errorf("epoch %d, batch %d: %w; the last good checkpoint is %s", t.At.Epoch+1, t.At.Batch, err, ckpt)
+		return fmt.Errorf("epoch %d, batch %d: %w; the last good checkpoint is %s", t.Next.Epoch+1, t.Next.Batch, err, ckpt)
 	case err != nil:
 		return err
 	}
