@@ -25,7 +25,7 @@ type Start struct {
 	Config      lstm.Config `json:"config"`
 	Parameters  int         `json:"parameters"`
 	TrainImages int         `json:"train_images"` // MNIST's and the visitor's
-	MineImages  int         `json:"mine_images"`  // of which the visitor's (with repetitions)
+	OwnImages   int         `json:"own_images"`   // of which the visitor's (with repetitions)
 	TestImages  int         `json:"test_images"`
 	Batches     int         `json:"batches"` // per epoch
 	Steps       int         `json:"steps"`   // in the run
@@ -113,13 +113,13 @@ type Run struct {
 	c                 *lstm.Classifier
 	fineTuned         bool
 	trainSet, testSet *mnist.Set
-	mine              int // the visitor's images in trainSet, repetitions counted
+	own               int // the visitor's images in trainSet, repetitions counted
 }
 
 // NewRun prepares the run s asks for on data, with the visitor's own
-// digits mine (nil for none): from scratch on be, or fine-tuning the model
+// digits own (nil for none): from scratch on be, or fine-tuning the model
 // file model.
-func NewRun(be backend.Backend, s Settings, data *Subset, mine *mnist.Set, model []byte) (*Run, error) {
+func NewRun(be backend.Backend, s Settings, data *Subset, own *mnist.Set, model []byte) (*Run, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -139,8 +139,8 @@ func NewRun(be backend.Backend, s Settings, data *Subset, mine *mnist.Set, model
 	}
 	r.trainSet = data.Train.Stratified(s.TrainImages, s.Seed)
 	r.testSet = data.Test.Stratified(s.TestImages, s.Seed)
-	if mine != nil && s.Mine > 0 {
-		r.trainSet, r.mine = withRepeats(r.trainSet, mine, s.Mine), mine.Len()*s.Mine
+	if own != nil && s.OwnRepeats > 0 {
+		r.trainSet, r.own = withRepeats(r.trainSet, own, s.OwnRepeats), own.Len()*s.OwnRepeats
 	}
 	return r, nil
 }
@@ -182,7 +182,7 @@ func (r *Run) Train(ctx context.Context, report func(rep Report, model []byte)) 
 	tr.Replicas = r.Replicas
 	steps := s.Epochs * trainB.Len()
 	report(Report{Start: &Start{
-		Config: r.c.Config(), Parameters: r.c.Params().Count(), TrainImages: r.trainSet.Len(), MineImages: r.mine,
+		Config: r.c.Config(), Parameters: r.c.Params().Count(), TrainImages: r.trainSet.Len(), OwnImages: r.own,
 		TestImages: r.testSet.Len(), Batches: trainB.Len(), Steps: steps, Workers: len(r.Replicas) + 1,
 	}}, nil)
 

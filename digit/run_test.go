@@ -165,12 +165,12 @@ func meanLoss(steps []Step) float64 {
 // then stops it mid-epoch, which still evaluates and returns the model.
 func TestRunPauseStopFineTune(t *testing.T) {
 	s := Defaults()
-	s.FromScratch, s.Epochs, s.TrainImages, s.TestImages, s.Mine = false, 2, 400, 200, 3
-	mine, err := mnist.NewSet(make([]uint8, 5*mnist.Pixels), []uint8{1, 2, 3, 4, 5})
+	s.FromScratch, s.Epochs, s.TrainImages, s.TestImages, s.OwnRepeats = false, 2, 400, 200, 3
+	own, err := mnist.NewSet(make([]uint8, 5*mnist.Pixels), []uint8{1, 2, 3, 4, 5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewRun(cpu.New(), s, shippedData(t), mine, assets.Model)
+	r, err := NewRun(cpu.New(), s, shippedData(t), own, assets.Model)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestRunPauseStopFineTune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if start.TrainImages != 415 || start.MineImages != 15 || start.Config.HiddenSize != 128 {
+	if start.TrainImages != 415 || start.OwnImages != 15 || start.Config.HiddenSize != 128 {
 		t.Fatalf("start %+v", start)
 	}
 	if steps != 3 || len(epochs) != 1 || !epochs[0].Stopped || epochs[0].TestAccuracy < 0.95 {

@@ -28,7 +28,7 @@ type Settings struct {
 	// an epoch, mixed with the MNIST images so that the model learns the
 	// visitor's hand without forgetting everyone else's; 0 leaves them
 	// out.
-	Mine int `json:"mine"`
+	OwnRepeats int `json:"own_repeats"`
 	// Workers is how many Web Workers share each batch (1: one alone).
 	Workers int    `json:"workers"`
 	Seed    uint64 `json:"seed"`
@@ -79,7 +79,7 @@ func (s Settings) Validate() error {
 		between("epochs", s.Epochs, 1, MaxEpochs),
 		between("training images", s.TrainImages, 1, math.MaxInt32),
 		between("test images", s.TestImages, 1, math.MaxInt32),
-		between("repetitions of your digits", s.Mine, 0, MaxMine),
+		between("repetitions of your digits", s.OwnRepeats, 0, MaxMine),
 		between("workers", s.Workers, 1, MaxWorkers),
 	} {
 		if err != nil {

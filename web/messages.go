@@ -43,7 +43,7 @@ type messages struct {
 	hiddenSize, layers, learningRate  string
 	batchSize, epochs                 string
 	trainImages, testImages           string
-	workers, mineTimes                string
+	workers, ownRepeats               string
 	start, pause, resume, stop        string
 	starting                          string
 	progress                          string // epoch, epochs, batch, batches
@@ -56,11 +56,11 @@ type messages struct {
 	perClass                          string
 	trainDone, trainStopped           string // accuracy %
 	trainFailed                       string // error
-	mineTitle, mineHint               string
+	ownTitle, ownHint                 string
 	thisDigitIs, addSample            string
-	mineCount                         string // digits saved
+	ownCount                          string // digits saved
 	teach, forget, drawFirst          string
-	mineNone                          string
+	ownNone                           string
 }
 
 // english and chinese are the two message tables; pick chooses between them.
@@ -112,7 +112,7 @@ var (
 		trainHint:     "The real 2-layer LSTM trains here, in Web Workers running the same Go code, on 10,000 MNIST images shipped with the page. The page stays responsive; the drawing above uses the new model after every epoch.",
 		startFrom:     "Start from", fromModel: "the current model (fine-tune)", fromScratch: "scratch (random weights)",
 		hiddenSize: "Hidden size", layers: "Layers", learningRate: "Learning rate", batchSize: "Batch size", epochs: "Epochs",
-		trainImages: "Training images", testImages: "Test images", workers: "Workers", mineTimes: "Your digits, repeated",
+		trainImages: "Training images", testImages: "Test images", workers: "Workers", ownRepeats: "Your digits, repeated",
 		start: "Start", pause: "Pause", resume: "Resume", stop: "Stop",
 		starting:  "Starting %d worker(s) and loading the images…",
 		progress:  "Epoch %d of %d · batch %d of %d",
@@ -126,10 +126,10 @@ var (
 		trainDone:     "Done: %.2f%% correct on the test images. The drawing above uses this model now.",
 		trainStopped:  "Stopped: %.2f%% correct on the test images. The drawing above uses this model now.",
 		trainFailed:   "Training failed: %v",
-		mineTitle:     "Teach it your handwriting",
-		mineHint:      "Draw a digit above, say which digit it is, and add it. Then teach: the model fine-tunes on your digits mixed with MNIST, so that it learns your hand without forgetting everyone else's.",
+		ownTitle:      "Teach it your handwriting",
+		ownHint:       "Draw a digit above, say which digit it is, and add it. Then teach: the model fine-tunes on your digits mixed with MNIST, so that it learns your hand without forgetting everyone else's.",
 		thisDigitIs:   "This is a", addSample: "Add to my digits",
-		mineCount: "%d of your digits are kept in this browser.", mineNone: "No digits of yours yet.",
+		ownCount: "%d of your digits are kept in this browser.", ownNone: "No digits of yours yet.",
 		teach: "Teach it my handwriting", forget: "Forget my digits", drawFirst: "Draw a digit first.",
 	}
 	chinese = &messages{
@@ -179,7 +179,7 @@ var (
 		trainHint:     "真正的两层 LSTM 就在这里训练：Web Worker 运行同样的 Go 代码，使用随页面提供的 10,000 张 MNIST 图像。页面保持响应；每个轮次之后，上面的书写区就会使用新模型。",
 		startFrom:     "起点", fromModel: "当前模型（微调）", fromScratch: "从零开始（随机权重）",
 		hiddenSize: "隐藏层大小", layers: "层数", learningRate: "学习率", batchSize: "批量大小", epochs: "轮次",
-		trainImages: "训练图像", testImages: "测试图像", workers: "Worker 数", mineTimes: "你的数字重复次数",
+		trainImages: "训练图像", testImages: "测试图像", workers: "Worker 数", ownRepeats: "你的数字重复次数",
 		start: "开始", pause: "暂停", resume: "继续", stop: "停止",
 		starting:  "正在启动 %d 个 worker 并加载图像…",
 		progress:  "第 %d 轮，共 %d 轮 · 第 %d 批，共 %d 批",
@@ -193,10 +193,10 @@ var (
 		trainDone:     "完成：测试图像准确率 %.2f%%。上面的书写区现在使用这个模型。",
 		trainStopped:  "已停止：测试图像准确率 %.2f%%。上面的书写区现在使用这个模型。",
 		trainFailed:   "训练失败：%v",
-		mineTitle:     "教它认你的笔迹",
-		mineHint:      "在上面写一个数字，说明它是几，然后添加。再点“教它”：模型在你的数字和 MNIST 的混合数据上微调，学会你的笔迹而不忘记别人的。",
+		ownTitle:      "教它认你的笔迹",
+		ownHint:       "在上面写一个数字，说明它是几，然后添加。再点“教它”：模型在你的数字和 MNIST 的混合数据上微调，学会你的笔迹而不忘记别人的。",
 		thisDigitIs:   "这是", addSample: "加入我的数字",
-		mineCount: "此浏览器中保存了你的 %d 个数字。", mineNone: "还没有你的数字。",
+		ownCount: "此浏览器中保存了你的 %d 个数字。", ownNone: "还没有你的数字。",
 		teach: "教它认我的笔迹", forget: "删除我的数字", drawFirst: "请先写一个数字。",
 	}
 )

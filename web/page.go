@@ -68,7 +68,7 @@ type Page struct {
 
 	ctx   app.Context // the page's own, from OnMount
 	train *trainPanel // the training panel, once mounted
-	mine  mineState
+	own   ownDigits   // the visitor's own digits
 
 	strokes  [][]point
 	drawing  bool
@@ -97,10 +97,10 @@ func (p *Page) OnMount(ctx app.Context) {
 		if v, serr := store("getModel"); serr == nil && v.Truthy() {
 			kept, source = goBytes(v.Get("bytes")), v.Get("source").String()
 		}
-		mine, merr := store("countDigits")
+		count, cerr := store("countDigits")
 		ctx.Dispatch(func(ctx app.Context) {
-			if merr == nil {
-				p.mine.count = mine.Int()
+			if cerr == nil {
+				p.own.count = count.Int()
 			}
 			if err != nil {
 				p.err = fmt.Errorf("load model: %w", err)
@@ -181,7 +181,7 @@ func (p *Page) Render() app.UI {
 			),
 			p.renderInside(m),
 			p.renderModel(m),
-			p.renderMine(m),
+			p.renderOwn(m),
 			newTrainPanel(p, m),
 			app.Section().Class("panel how").Body(
 				app.H2().Text(m.howTitle),
@@ -518,8 +518,8 @@ func (p *Page) infer() error {
 		return err
 	}
 	p.input, p.probs, p.trace = x, lstm.Softmax(logits.Data), trace
-	if !p.mine.chosen {
-		p.mine.label = lstm.Argmax(p.probs) // the label to add it under, unless the visitor chose one
+	if !p.own.chosen {
+		p.own.label = lstm.Argmax(p.probs) // the label to add it under, unless the visitor chose one
 	}
 	return nil
 }

@@ -200,7 +200,7 @@ func TestBrowserTraining(t *testing.T) {
 	must(t, "example", err)
 	setFields(ctx, t, map[string]string{"sample-label": "7"})
 	click(ctx, t, "add-sample")
-	count, err := waitFor(ctx, `(t => /^1 of your digits/.test(t) ? t : "")(document.querySelector('[data-testid="mine-count"]').textContent)`)
+	count, err := waitFor(ctx, `(t => /^1 of your digits/.test(t) ? t : "")(document.querySelector('[data-testid="own-count"]').textContent)`)
 	must(t, "add a digit", err)
 	t.Log(count)
 	// Teach: fine-tune on my digit mixed with 2,000 MNIST images; stop it

@@ -110,7 +110,7 @@ func (t *trainPanel) Render() app.UI {
 			field(m.trainImages, "train_images", f.TrainImages, false),
 			field(m.testImages, "test_images", f.TestImages, false),
 			field(m.workers, "workers", f.Workers, false),
-			field(m.mineTimes, "mine", f.Mine, false),
+			field(m.ownRepeats, "own_repeats", f.OwnRepeats, false),
 		),
 		app.Div().Class("buttons").Body(
 			app.Button().DataSet("testid", "train-start").Text(m.start).
@@ -189,7 +189,7 @@ func (t *trainPanel) onField(name string) app.EventHandler {
 		}
 		*map[string]*int{
 			"hidden": &f.Hidden, "layers": &f.Layers, "batch": &f.Batch, "epochs": &f.Epochs,
-			"train_images": &f.TrainImages, "test_images": &f.TestImages, "workers": &f.Workers, "mine": &f.Mine,
+			"train_images": &f.TrainImages, "test_images": &f.TestImages, "workers": &f.Workers, "own_repeats": &f.OwnRepeats,
 		}[name] = n
 	}
 }
@@ -226,6 +226,6 @@ func (t *trainPanel) onStop(ctx app.Context, e app.Event) {
 // 2,000 MNIST images, for two epochs, with the panel's other settings.
 func (t *trainPanel) teach() {
 	s := t.form
-	s.FromScratch, s.Epochs, s.TrainImages, s.Mine = false, 2, 2000, 10
+	s.FromScratch, s.Epochs, s.TrainImages, s.OwnRepeats = false, 2, 2000, 10
 	t.ctx.Dispatch(func(app.Context) { t.startRun(s) })
 }

@@ -49,17 +49,17 @@ func (t *trainPanel) startRun(s digit.Settings) {
 	t.ctx.Async(func() {
 		nextTask()
 		settings, _ := json.Marshal(s) // Settings always encode
-		var mine any                   // null, or the visitor's digits
-		if s.Mine > 0 {
-			pixels, labels, err := loadMine()
+		var own any                    // null, or the visitor's digits
+		if s.OwnRepeats > 0 {
+			pixels, labels, err := loadOwnDigits()
 			if err == nil && len(labels) > 0 {
-				mine = map[string]any{"pixels": jsBytes(pixels), "labels": jsBytes(labels)}
+				own = map[string]any{"pixels": jsBytes(pixels), "labels": jsBytes(labels)}
 			} else if err != nil {
 				t.ctx.Dispatch(func(app.Context) { t.failed(err) })
 				return
 			}
 		}
-		msg := map[string]any{"type": "train", "settings": string(settings), "model": jsBytes(model), "mine": mine}
+		msg := map[string]any{"type": "train", "settings": string(settings), "model": jsBytes(model), "own": own}
 		nextTask()
 		t.ctx.Dispatch(func(app.Context) {
 			t.launchWorkers(s.Workers, msg)

@@ -4,7 +4,7 @@
 // in a Web Worker, where it trains the LSTM (package digit) off the
 // page's thread. It has two roles, set by the first message it gets:
 //
-//   - {type: "train", settings, model, mine, peers}: the leader. It runs
+//   - {type: "train", settings, model, own, peers}: the leader. It runs
 //     the training, reports each step and epoch to the page, and sends a
 //     share of every batch to each peer (a MessagePort to a replica).
 //     Later messages {type: "pause" | "resume" | "stop"} steer the run.
@@ -96,9 +96,9 @@ func newRun(be *cpu.Backend, msg js.Value) (*digit.Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	var mine *mnist.Set
-	if m := msg.Get("mine"); truthy(m) {
-		if mine, err = mnist.NewSet(bytesOf(m.Get("pixels")), bytesOf(m.Get("labels"))); err != nil {
+	var own *mnist.Set
+	if m := msg.Get("own"); truthy(m) {
+		if own, err = mnist.NewSet(bytesOf(m.Get("pixels")), bytesOf(m.Get("labels"))); err != nil {
 			return nil, fmt.Errorf("your digits: %w", err)
 		}
 	}
@@ -106,7 +106,7 @@ func newRun(be *cpu.Backend, msg js.Value) (*digit.Run, error) {
 	if m := msg.Get("model"); truthy(m) {
 		model = bytesOf(m)
 	}
-	r, err := digit.NewRun(be, s, data, mine, model)
+	r, err := digit.NewRun(be, s, data, own, model)
 	if err != nil {
 		return nil, err
 	}

@@ -10,47 +10,47 @@ import (
 	"github.com/lstm-digits/lstm-digits/mnist"
 )
 
-// mineState is the visitor's own digits, kept in IndexedDB.
-type mineState struct {
+// ownDigits is the visitor's own digits, kept in IndexedDB.
+type ownDigits struct {
 	count   int
 	label   int  // the label the next added digit gets
 	chosen  bool // the visitor chose label; else it follows the prediction
 	message string
 }
 
-// renderMine is the visitor's digits: label and add what is drawn, teach,
+// renderOwn is the visitor's digits: label and add what is drawn, teach,
 // forget.
-func (p *Page) renderMine(m *messages) app.UI {
-	count := m.mineNone
-	if p.mine.count > 0 {
-		count = fmt.Sprintf(m.mineCount, p.mine.count)
+func (p *Page) renderOwn(m *messages) app.UI {
+	count := m.ownNone
+	if p.own.count > 0 {
+		count = fmt.Sprintf(m.ownCount, p.own.count)
 	}
-	return app.Section().Class("panel mine").Body(
-		app.H2().Text(m.mineTitle),
-		app.P().Class("hint").Text(m.mineHint),
+	return app.Section().Class("panel own").Body(
+		app.H2().Text(m.ownTitle),
+		app.P().Class("hint").Text(m.ownHint),
 		app.Div().Class("buttons").Body(
 			app.Label().Class("field").Body(
 				app.Span().Text(m.thisDigitIs),
 				app.Select().DataSet("testid", "sample-label").OnChange(p.onLabel).Body(
 					app.Range(make([]struct{}, mnist.Classes)).Slice(func(d int) app.UI {
-						return app.Option().Value(d).Selected(d == p.mine.label).Text(d)
+						return app.Option().Value(d).Selected(d == p.own.label).Text(d)
 					}),
 				),
 			),
 			app.Button().DataSet("testid", "add-sample").Text(m.addSample).OnClick(p.onAddSample),
 			app.Button().DataSet("testid", "teach").Text(m.teach).
-				Disabled(p.mine.count == 0 || p.training() || p.model == nil).OnClick(p.onTeach),
+				Disabled(p.own.count == 0 || p.training() || p.model == nil).OnClick(p.onTeach),
 			app.Button().DataSet("testid", "forget").Text(m.forget).
-				Disabled(p.mine.count == 0).OnClick(p.onForget),
+				Disabled(p.own.count == 0).OnClick(p.onForget),
 		),
-		app.P().DataSet("testid", "mine-count").Text(count),
-		app.If(p.mine.message != "", app.P().Class("notice").Attr("role", "status").Text(p.mine.message)),
+		app.P().DataSet("testid", "own-count").Text(count),
+		app.If(p.own.message != "", app.P().Class("notice").Attr("role", "status").Text(p.own.message)),
 	)
 }
 
 func (p *Page) onLabel(ctx app.Context, e app.Event) {
 	if d, err := strconv.Atoi(ctx.JSSrc().Get("value").String()); err == nil {
-		p.mine.label, p.mine.chosen = d, true
+		p.own.label, p.own.chosen = d, true
 	}
 }
 
@@ -58,24 +58,24 @@ func (p *Page) onLabel(ctx app.Context, e app.Event) {
 // its label.
 func (p *Page) onAddSample(ctx app.Context, e app.Event) {
 	if p.input == nil {
-		p.mine.message = p.msg.drawFirst
+		p.own.message = p.msg.drawFirst
 		return
 	}
 	pixels := make([]byte, len(p.input))
 	for i, v := range p.input {
 		pixels[i] = byte(math.Round(255 * math.Min(math.Max(float64(v), 0), 1)))
 	}
-	label := p.mine.label
-	p.mine.chosen = false
+	label := p.own.label
+	p.own.chosen = false
 	ctx.Async(func() {
 		_, err := store("addDigit", jsBytes(pixels), label)
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
-				p.mine.message = err.Error()
+				p.own.message = err.Error()
 				return
 			}
-			p.mine.count++
-			p.mine.message = ""
+			p.own.count++
+			p.own.message = ""
 			p.strokes = nil
 			p.redraw()
 		})
@@ -95,17 +95,17 @@ func (p *Page) onForget(ctx app.Context, e app.Event) {
 		_, err := store("clearDigits")
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
-				p.mine.message = err.Error()
+				p.own.message = err.Error()
 				return
 			}
-			p.mine.count = 0
+			p.own.count = 0
 		})
 	})
 }
 
-// loadMine reads the visitor's digits from IndexedDB: their pixels back to
+// loadOwnDigits reads the visitor's digits from IndexedDB: their pixels back to
 // back, and their labels.
-func loadMine() (pixels, labels []byte, err error) {
+func loadOwnDigits() (pixels, labels []byte, err error) {
 	v, err := store("digits")
 	if err != nil {
 		return nil, nil, err
