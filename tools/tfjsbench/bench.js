@@ -93,7 +93,7 @@ async function benchBackend(name) {
 // ends it with onDone's result.
 function train(n, settings, onReport, onDone, seconds) {
   settings = {
-    from_scratch: true, hidden: H, layers: 2, lr: 1e-3, batch: B, mine: 0, workers: n, seed: 1, ...settings,
+    from_scratch: true, hidden: H, layers: 2, lr: 1e-3, batch: B, own_repeats: 0, workers: n, seed: 1, ...settings,
   };
   return new Promise((resolve, reject) => {
     const workers = [], peers = [];
@@ -116,7 +116,7 @@ function train(n, settings, onReport, onDone, seconds) {
       }
     };
     workers.forEach((w) => (w.onerror = (e) => end(reject, new Error(e.message))));
-    workers[0].postMessage({ type: "train", settings: JSON.stringify(settings), model: null, mine: null, peers }, peers);
+    workers[0].postMessage({ type: "train", settings: JSON.stringify(settings), model: null, own: null, peers }, peers);
     if (seconds) setTimeout(() => workers[0].postMessage({ type: "stop" }), seconds * 1000);
   });
 }
