@@ -11,8 +11,10 @@
 //   - {type: "replica", port}: a replica. It computes the gradients of the
 //     shares the leader sends on port (lstm.Classifier.ShareGradient).
 //
-// It sends the page {type: "report", report, model?}, then {type: "done",
-// model} or {type: "error", message}.
+// Either role ends on {type: "close"}. The leader sends the page
+// {type: "report", report, model?}, then {type: "done", model} or
+// {type: "error", message}; each model it also stores in IndexedDB, and
+// {type: "stored", error} says that this failed.
 package main
 
 import (
