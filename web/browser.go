@@ -110,3 +110,20 @@ func saveFile(name, mime string, data []byte) {
 	a.Call("remove")
 	w.Get("URL").Call("revokeObjectURL", url)
 }
+
+// fetchBytes GETs url with the browser's fetch. It blocks, so it must run
+// in its own goroutine, never in a JS callback.
+func fetchBytes(url string) ([]byte, error) {
+	resp, err := await(app.Window().Call("fetch", url))
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", url, err)
+	}
+	if !resp.Get("ok").Bool() {
+		return nil, fmt.Errorf("fetch %s: HTTP %d", url, resp.Get("status").Int())
+	}
+	buf, err := await(resp.Call("arrayBuffer"))
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", url, err)
+	}
+	return goBytes(buf), nil
+}

@@ -15,14 +15,11 @@ package web
 
 import (
 	"fmt"
-	"image"
-	"math"
 	"strconv"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
-	"github.com/lstm-digits/lstm-digits/digit"
 	"github.com/lstm-digits/lstm-digits/lstm"
 	"github.com/lstm-digits/lstm-digits/mnist"
 )
@@ -31,21 +28,11 @@ import (
 // fetches once at start.
 const ModelPath = "/web/model.safetensors"
 
-// Canvas and drawing sizes, in canvas pixels.
-const (
-	canvasSide = 280
-	inkWidth   = 20
-	// throttle is the shortest time between two predictions while drawing.
-	throttle = 100 * time.Millisecond
-)
-
 // Route registers the page's routes with go-app; the browser entry point
 // and the server both call it.
 func Route() {
 	app.Route("/", &Page{})
 }
-
-type point struct{ x, y float64 }
 
 // Page is the whole app: drawing, prediction, the LSTM's inside view and
 // the explanation.
@@ -115,23 +102,6 @@ func (p *Page) OnMount(ctx app.Context) {
 			}
 		})
 	})
-}
-
-// fetchBytes GETs url with the browser's fetch. It blocks, so it must run
-// in its own goroutine, never in a JS callback.
-func fetchBytes(url string) ([]byte, error) {
-	resp, err := await(app.Window().Call("fetch", url))
-	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", url, err)
-	}
-	if !resp.Get("ok").Bool() {
-		return nil, fmt.Errorf("fetch %s: HTTP %d", url, resp.Get("status").Int())
-	}
-	buf, err := await(resp.Call("arrayBuffer"))
-	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", url, err)
-	}
-	return goBytes(buf), nil
 }
 
 // Render draws the page.
@@ -247,56 +217,6 @@ func (p *Page) renderBars() app.UI {
 	)
 }
 
-func (p *Page) renderInside(m *messages) app.UI {
-	step := ""
-	if p.step >= 0 {
-		step = fmt.Sprintf(m.step, p.step+1)
-	}
-	layers, units := digit.LSTMConfig().NumLayers, digit.LSTMConfig().HiddenSize
-	if p.model != nil {
-		layers, units = p.model.Config().NumLayers, p.model.Config().HiddenSize
-	}
-	digits := make([]string, mnist.Classes)
-	for d := range digits {
-		digits[d] = strconv.Itoa(d)
-	}
-	maps := []app.UI{heatmap("probs-map", m.probsPerStep, mnist.Classes, p.step, digits, p.onHover)}
-	for k := range layers {
-		maps = append(maps,
-			heatmap(fmt.Sprintf("h-map-%d", k), fmt.Sprintf(m.hidden, k+1, units), units, p.step, nil, p.onHover),
-			heatmap(fmt.Sprintf("c-map-%d", k), fmt.Sprintf(m.cell, k+1, units), units, p.step, nil, p.onHover))
-	}
-	return app.Section().Class("panel inside").Body(
-		app.H2().Text(m.inside),
-		app.P().Class("hint").Text(m.insideHint),
-		app.Label().Class("slider").Body(
-			app.Span().Text(m.stepSliderLabel),
-			app.Input().Type("range").Min(0).Max(mnist.Rows-1).Value(max(p.step, 0)).
-				OnInput(p.onSlider),
-			app.Span().Class("step").Text(step),
-		),
-		app.Div().Class("maps").Body(maps...),
-	)
-}
-
-// heatmap is a captioned canvas of 28 rows (time steps) by cols, the
-// highlighted step marked; labels, if any, name the columns.
-func heatmap(id, caption string, cols, step int, labels []string, hover app.EventHandler) app.UI {
-	return app.Figure().Class("map").Body(
-		app.FigCaption().Text(caption),
-		app.Div().Class("frame").Body(
-			app.Canvas().ID(id).Width(cols).Height(mnist.Rows).
-				On("pointermove", hover).On("pointerdown", hover),
-			app.If(step >= 0, app.Div().Class("marker").
-				Style("top", fmt.Sprintf("%.3f%%", 100*float64(step)/mnist.Rows)).
-				Style("height", fmt.Sprintf("%.3f%%", 100.0/mnist.Rows))),
-		),
-		app.If(len(labels) > 0, app.Div().Class("labels").Body(
-			app.Range(labels).Slice(func(i int) app.UI { return app.Span().Text(labels[i]) }),
-		)),
-	)
-}
-
 func renderTerms(terms [][2]string) app.UI {
 	return app.Dl().Body(app.Range(terms).Slice(func(i int) app.UI {
 		return app.Div().Body(
@@ -334,296 +254,4 @@ func (p *Page) onLanguage(ctx app.Context, e app.Event) {
 		p.msg = chinese
 	}
 	app.Window().Get("document").Get("documentElement").Set("lang", p.msg.lang)
-}
-
-// canvasPoint is where the pointer event e is, in canvas pixels.
-func canvasPoint(e app.Event) point {
-	c := e.Get("currentTarget")
-	r := c.Call("getBoundingClientRect")
-	sx := float64(canvasSide) / r.Get("width").Float()
-	sy := float64(canvasSide) / r.Get("height").Float()
-	return point{
-		(e.Get("clientX").Float() - r.Get("left").Float()) * sx,
-		(e.Get("clientY").Float() - r.Get("top").Float()) * sy,
-	}
-}
-
-// The pointer handlers never call ctx.PreventUpdate: in go-app v9 it
-// vetoes every update of the component until the next frame, so the update
-// that pen-up asks for would be lost when both come in one frame.
-
-func (p *Page) onDown(ctx app.Context, e app.Event) {
-	if p.drawing || e.Get("button").Int() != 0 {
-		return // a second finger, or not the main button
-	}
-	e.PreventDefault()
-	e.Get("currentTarget").Call("setPointerCapture", e.Get("pointerId"))
-	e.Get("currentTarget").Call("focus")
-	p.drawing = true
-	p.pointer = e.Get("pointerId").Int()
-	p.strokes = append(p.strokes, []point{canvasPoint(e)})
-	p.paint()
-}
-
-func (p *Page) onMove(ctx app.Context, e app.Event) {
-	if !p.drawing || e.Get("pointerId").Int() != p.pointer {
-		return
-	}
-	e.PreventDefault()
-	s := &p.strokes[len(p.strokes)-1]
-	*s = append(*s, canvasPoint(e))
-	p.paint()
-	if time.Since(p.lastPred) < throttle {
-		return
-	}
-	p.predict()
-}
-
-func (p *Page) onUp(ctx app.Context, e app.Event) {
-	if !p.drawing || e.Get("pointerId").Int() != p.pointer {
-		return
-	}
-	p.drawing = false
-	p.predict()
-}
-
-func (p *Page) onKey(ctx app.Context, e app.Event) {
-	key := e.Get("key").String()
-	switch {
-	case key == "Delete" || key == "Backspace":
-		p.onClear(ctx, e)
-	case key == "z" && (e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool()):
-		p.onUndo(ctx, e)
-	case key == "e" || key == "E":
-		p.onExample(ctx, e)
-	default:
-		return
-	}
-	e.PreventDefault()
-}
-
-func (p *Page) onClear(ctx app.Context, e app.Event) {
-	p.strokes = nil
-	p.redraw()
-}
-
-func (p *Page) onUndo(ctx app.Context, e app.Event) {
-	if len(p.strokes) > 0 {
-		p.strokes = p.strokes[:len(p.strokes)-1]
-	}
-	p.redraw()
-}
-
-func (p *Page) onExample(ctx app.Context, e app.Event) {
-	p.strokes = exampleStrokes()
-	p.redraw()
-}
-
-func (p *Page) onSlider(ctx app.Context, e app.Event) {
-	n, err := strconv.Atoi(ctx.JSSrc().Get("value").String())
-	if err != nil {
-		return
-	}
-	p.step = n
-	p.paintInput()
-}
-
-func (p *Page) onHover(ctx app.Context, e app.Event) {
-	c := e.Get("currentTarget")
-	r := c.Call("getBoundingClientRect")
-	row := int((e.Get("clientY").Float() - r.Get("top").Float()) / r.Get("height").Float() * mnist.Rows)
-	if row < 0 || row >= mnist.Rows || row == p.step {
-		return
-	}
-	p.step = row
-	p.paintInput()
-}
-
-// redraw repaints every stroke and predicts again.
-func (p *Page) redraw() {
-	p.paint()
-	p.predict()
-}
-
-// paint draws the strokes on the drawing canvas: smooth quadratic curves
-// through the midpoints of successive pointer positions, dark ink on a
-// transparent canvas (which mnist.Preprocess reads as background).
-func (p *Page) paint() {
-	c := canvasContext("digit-canvas")
-	if c.IsNull() {
-		return
-	}
-	c.Call("clearRect", 0, 0, canvasSide, canvasSide)
-	c.Set("lineWidth", inkWidth)
-	c.Set("lineCap", "round")
-	c.Set("lineJoin", "round")
-	c.Set("strokeStyle", "#111")
-	for _, s := range p.strokes {
-		c.Call("beginPath")
-		c.Call("moveTo", s[0].x, s[0].y)
-		if len(s) == 1 {
-			c.Call("lineTo", s[0].x+0.1, s[0].y)
-		}
-		for i := 1; i < len(s)-1; i++ {
-			mx, my := (s[i].x+s[i+1].x)/2, (s[i].y+s[i+1].y)/2
-			c.Call("quadraticCurveTo", s[i].x, s[i].y, mx, my)
-		}
-		if n := len(s); n > 1 {
-			c.Call("lineTo", s[n-1].x, s[n-1].y)
-		}
-		c.Call("stroke")
-	}
-}
-
-func canvasContext(id string) app.Value {
-	el := app.Window().GetElementByID(id)
-	if el == nil || el.IsNull() || el.IsUndefined() {
-		return app.Null()
-	}
-	return el.Call("getContext", "2d")
-}
-
-// predict preprocesses the drawing, runs the model on it, and traces its
-// states step by step.
-func (p *Page) predict() {
-	p.lastPred = time.Now()
-	p.input, p.probs, p.trace = nil, nil, nil
-	if p.model != nil && len(p.strokes) > 0 {
-		if err := p.infer(); err != nil {
-			p.err = fmt.Errorf("predict: %w", err)
-		}
-	}
-	p.paintInput()
-	p.paintMaps()
-}
-
-func (p *Page) infer() error {
-	c := canvasContext("digit-canvas")
-	data := c.Call("getImageData", 0, 0, canvasSide, canvasSide).Get("data")
-	img := image.NewNRGBA(image.Rect(0, 0, canvasSide, canvasSide))
-	app.CopyBytesToGo(img.Pix, data)
-	x, err := mnist.Preprocess(img)
-	if err != nil {
-		return nil // no ink yet: nothing to predict
-	}
-	in := lstm.Tensor{Shape: []int{1, mnist.Rows, mnist.Cols}, Data: x}
-	start := time.Now()
-	logits, err := p.model.Logits(in)
-	if err != nil {
-		return err
-	}
-	p.ms = float64(time.Since(start).Microseconds()) / 1000
-	trace, err := p.model.Trace(lstm.Tensor{Shape: []int{mnist.Rows, mnist.Cols}, Data: x})
-	if err != nil {
-		return err
-	}
-	p.input, p.probs, p.trace = x, lstm.Softmax(logits.Data), trace
-	if !p.own.chosen {
-		p.own.label = lstm.Argmax(p.probs) // the label to add it under, unless the visitor chose one
-	}
-	return nil
-}
-
-// paintInput draws the model's 28×28 input, the highlighted step's row
-// tinted.
-func (p *Page) paintInput() {
-	pix := make([]byte, 4*mnist.Rows*mnist.Cols)
-	for i := range mnist.Rows * mnist.Cols {
-		v := 0.0
-		if p.input != nil {
-			v = float64(p.input[i])
-		}
-		r, g, b := gray(v)
-		if p.step >= 0 && i/mnist.Cols == p.step {
-			r, g, b = blend(r, 255), blend(g, 170), blend(b, 0)
-		}
-		pix[4*i], pix[4*i+1], pix[4*i+2], pix[4*i+3] = r, g, b, 255
-	}
-	putPixels("model-input", mnist.Cols, mnist.Rows, pix)
-}
-
-// paintMaps draws the per-step probabilities and every layer's h and
-// tanh(c).
-func (p *Page) paintMaps() {
-	t := p.trace
-	probs := make([]byte, 4*mnist.Rows*mnist.Classes)
-	for s := range mnist.Rows {
-		for d := range mnist.Classes {
-			v := 0.0
-			if t != nil {
-				v = t.Probs[s][d]
-			}
-			setPixel(probs, s*mnist.Classes+d, heat(v))
-		}
-	}
-	putPixels("probs-map", mnist.Classes, mnist.Rows, probs)
-	if p.model == nil {
-		return
-	}
-	cfg := p.model.Config()
-	for k := range cfg.NumLayers {
-		paintStates(fmt.Sprintf("h-map-%d", k), cfg.HiddenSize, t, func(t *lstm.Trace) [][]float32 { return t.H[k] }, false)
-		paintStates(fmt.Sprintf("c-map-%d", k), cfg.HiddenSize, t, func(t *lstm.Trace) [][]float32 { return t.C[k] }, true)
-	}
-}
-
-// paintStates draws one layer's states, cols units wide, one row per
-// step, through tanh when squash is set (c is unbounded; h is already in
-// [-1, 1]).
-func paintStates(id string, cols int, t *lstm.Trace, states func(*lstm.Trace) [][]float32, squash bool) {
-	pix := make([]byte, 4*mnist.Rows*cols)
-	for s := range mnist.Rows {
-		for j := range cols {
-			v := 0.0
-			if t != nil {
-				row := states(t)[s]
-				if j < len(row) {
-					v = float64(row[j])
-				}
-				if squash {
-					v = math.Tanh(v)
-				}
-			}
-			setPixel(pix, s*cols+j, diverging(v))
-		}
-	}
-	putPixels(id, cols, mnist.Rows, pix)
-}
-
-func putPixels(id string, w, h int, pix []byte) {
-	c := canvasContext(id)
-	if c.IsNull() {
-		return
-	}
-	arr := app.Window().Get("Uint8ClampedArray").New(len(pix))
-	app.CopyBytesToJS(arr, pix)
-	img := app.Window().Get("ImageData").New(arr, w, h)
-	c.Call("putImageData", img, 0, 0)
-}
-
-func setPixel(pix []byte, i int, rgb [3]byte) {
-	pix[4*i], pix[4*i+1], pix[4*i+2], pix[4*i+3] = rgb[0], rgb[1], rgb[2], 255
-}
-
-func gray(v float64) (r, g, b byte) {
-	x := byte(math.Round(255 * math.Min(math.Max(v, 0), 1)))
-	return x, x, x
-}
-
-func blend(a, b byte) byte { return byte((int(a) + int(b)) / 2) }
-
-// heat maps v in [0, 1] from near white to deep blue.
-func heat(v float64) [3]byte {
-	v = math.Min(math.Max(v, 0), 1)
-	return [3]byte{byte(247 - 239*v), byte(251 - 203*v), byte(255 - 148*v)}
-}
-
-// diverging maps v in [-1, 1] to blue (negative), white (0), red
-// (positive).
-func diverging(v float64) [3]byte {
-	v = math.Min(math.Max(v, -1), 1)
-	if v < 0 {
-		return [3]byte{byte(255 + 222*v), byte(255 + 153*v), byte(255 + 40*v)}
-	}
-	return [3]byte{255, byte(255 - 200*v), byte(255 - 215*v)}
 }
