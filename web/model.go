@@ -141,7 +141,7 @@ func (p *Page) installTrained(file []byte) {
 		read := make(chan error, 1)
 		p.ctx.Dispatch(func(app.Context) { read <- p.readTrained(file) })
 		if err := <-read; err != nil {
-			p.train.ctx.Dispatch(func(app.Context) { p.train.err = fmt.Errorf("the trained model: %w", err) })
+			p.train.ctx.Dispatch(func(app.Context) { p.train.view.err = fmt.Errorf("the trained model: %w", err) })
 			return
 		}
 		nextTask()

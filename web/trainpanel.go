@@ -32,15 +32,12 @@ type trainPanel struct {
 	run     int        // counts the runs, so that a late message of an old one is dropped
 	running bool
 	paused  bool
-	start   *digit.Start
-	steps   []digit.Step
-	epochs  []digit.EpochSummary
-	// matrix is the HTML of the last epoch's confusion matrix in the
-	// language matrixMsg, written once, not at every update.
-	matrix    string
-	matrixMsg *messages
-	done      string // the closing message of the last run
-	err       error
+	view    runView // the last run, as its leader's messages tell it
+	// matrix is the HTML of the confusion matrix after matrixEpochs
+	// epochs in the language matrixMsg, written once, not at every update.
+	matrix       string
+	matrixMsg    *messages
+	matrixEpochs int
 
 	mu    sync.Mutex
 	inbox []workerMsg // messages not shown yet
@@ -80,16 +77,16 @@ func (t *trainPanel) Render() app.UI {
 		)
 	}
 	lr := strconv.FormatFloat(float64(f.LR), 'g', -1, 32)
-	if t.matrix == "" || t.matrixMsg != m {
+	if n := len(t.view.epochs); t.matrix == "" || t.matrixMsg != m || t.matrixEpochs != n {
 		var last *digit.EpochSummary
-		if n := len(t.epochs); n > 0 {
-			last = &t.epochs[n-1]
+		if n > 0 {
+			last = &t.view.epochs[n-1]
 		}
-		t.matrix, t.matrixMsg = confusionTable(m, last), m
+		t.matrix, t.matrixMsg, t.matrixEpochs = confusionTable(m, last), m, n
 	}
 	total, batches := 1, 1
-	if t.start != nil {
-		total, batches = t.start.Steps, t.start.Batches
+	if t.view.start != nil {
+		total, batches = t.view.start.Steps, t.view.start.Batches
 	}
 	return app.Section().Class("panel train").Body(
 		app.H2().Text(m.trainTitle),
@@ -115,17 +112,17 @@ func (t *trainPanel) Render() app.UI {
 		app.Div().Class("buttons").Body(
 			app.Button().DataSet("testid", "train-start").Text(m.start).
 				Disabled(running || !t.HasModel && !f.FromScratch).OnClick(t.onStart),
-			app.Button().DataSet("testid", "train-pause").Disabled(!running || t.start == nil).
+			app.Button().DataSet("testid", "train-pause").Disabled(!running || t.view.start == nil).
 				Text(map[bool]string{false: m.pause, true: m.resume}[t.paused]).OnClick(t.onPause),
 			app.Button().DataSet("testid", "train-stop").Text(m.stop).Disabled(!running).OnClick(t.onStop),
 		),
 		t.renderProgress(m),
-		app.If(t.err != nil, app.P().Class("notice error").Attr("role", "alert").DataSet("testid", "train-error").
-			Text(fmt.Sprintf(m.trainFailed, t.err))),
-		app.If(t.done != "", app.P().Class("notice").Attr("role", "status").DataSet("testid", "train-done").Text(t.done)),
+		app.If(t.view.err != nil, app.P().Class("notice error").Attr("role", "alert").DataSet("testid", "train-error").
+			Text(fmt.Sprintf(m.trainFailed, t.view.err))),
+		app.If(t.view.done != "", app.P().Class("notice").Attr("role", "status").DataSet("testid", "train-done").Text(t.view.done)),
 		app.Div().Class("charts").Body(
-			lossChart(m, t.steps, total),
-			accuracyChart(m, t.steps, t.epochs, total, batches),
+			lossChart(m, t.view.steps, total),
+			accuracyChart(m, t.view.steps, t.view.epochs, total, batches),
 		),
 		app.Raw(t.matrix),
 	)
@@ -139,12 +136,12 @@ func (t *trainPanel) renderProgress(m *messages) app.UI {
 		loss, acc, rate string
 	)
 	switch {
-	case t.running && t.start == nil:
+	case t.running && t.view.start == nil:
 		status = fmt.Sprintf(m.starting, t.form.Workers)
-	case len(t.steps) > 0:
-		last := t.steps[len(t.steps)-1]
-		done, total = last.Step+1, t.start.Steps
-		status = fmt.Sprintf(m.progress, last.Epoch+1, total/t.start.Batches, last.Batch+1, t.start.Batches)
+	case len(t.view.steps) > 0:
+		last := t.view.steps[len(t.view.steps)-1]
+		done, total = last.Step+1, t.view.start.Steps
+		status = fmt.Sprintf(m.progress, last.Epoch+1, total/t.view.start.Batches, last.Batch+1, t.view.start.Batches)
 		if t.running {
 			status += " · " + fmt.Sprintf(m.speed, last.SamplesPerSec, clock(last.ETA))
 		}
@@ -154,8 +151,8 @@ func (t *trainPanel) renderProgress(m *messages) app.UI {
 		loss = strconv.FormatFloat(float64(last.Loss), 'f', 4, 32)
 		rate = strconv.FormatFloat(last.SamplesPerSec, 'f', 0, 64)
 	}
-	if n := len(t.epochs); n > 0 {
-		acc = strconv.FormatFloat(t.epochs[n-1].TestAccuracy, 'f', 4, 64)
+	if n := len(t.view.epochs); n > 0 {
+		acc = strconv.FormatFloat(t.view.epochs[n-1].TestAccuracy, 'f', 4, 64)
 	}
 	return app.Div().Class("progress").Body(
 		app.Progress().DataSet("testid", "train-progress").Max(max(total, 1)).Value(done),
@@ -214,7 +211,7 @@ func (t *trainPanel) onStop(ctx app.Context, e app.Event) {
 	if !t.running || len(t.workers) == 0 {
 		return
 	}
-	if t.start == nil { // still loading: nothing learned to keep
+	if t.view.start == nil { // still loading: nothing learned to keep
 		t.endWorkers(true)
 		return
 	}

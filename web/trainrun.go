@@ -14,14 +14,6 @@ import (
 // worker.wasm).
 const WorkerPath = "/web/worker.js"
 
-// workerMsg is a message from a run's leader worker: a report (JSON), a
-// model file, the end of the run or an error.
-type workerMsg struct {
-	run                   int
-	kind, report, message string
-	model                 []byte
-}
-
 // uiInterval is the shortest time between two updates of the training
 // panel: steps can come by the dozen each second, and each update redraws
 // the panel on the page's thread.
@@ -34,16 +26,16 @@ func (t *trainPanel) startRun(s digit.Settings) {
 		return
 	}
 	if err := s.Validate(); err != nil {
-		t.err = err
+		t.view.err = err
 		return
 	}
 	model := t.page.modelFile
 	if !s.FromScratch && model == nil {
-		t.err = fmt.Errorf("no model to fine-tune yet")
+		t.view.err = fmt.Errorf("no model to fine-tune yet")
 		return
 	}
 	t.form = s
-	t.running, t.paused, t.start, t.steps, t.epochs, t.matrix, t.done, t.err = true, false, nil, nil, nil, "", "", nil
+	t.running, t.paused, t.view = true, false, runView{}
 	t.page.refresh()
 	// The rest in tasks of their own, after this one has drawn the panel.
 	t.ctx.Async(func() {
@@ -152,34 +144,13 @@ func (t *trainPanel) drain(app.Context) {
 
 // take takes in a message from the run's leader worker.
 func (t *trainPanel) take(m workerMsg) {
-	switch m.kind {
-	case "report":
-		var r digit.Report
-		if err := json.Unmarshal([]byte(m.report), &r); err != nil {
-			t.failed(fmt.Errorf("a report from the worker: %w", err))
-			return
-		}
-		switch {
-		case r.Start != nil:
-			t.start = r.Start
-		case r.Step != nil:
-			t.steps = append(t.steps, *r.Step)
-		case r.Epoch != nil:
-			t.epochs = append(t.epochs, *r.Epoch)
-			t.matrix = "" // drawn again
-		}
-	case "done":
+	switch t.view.take(m, t.Msg) {
+	case ended:
 		t.endWorkers(false)
-		if n := len(t.epochs); n > 0 {
-			msg := t.Msg.trainDone
-			if t.epochs[n-1].Stopped {
-				msg = t.Msg.trainStopped
-			}
-			t.done = fmt.Sprintf(msg, 100*t.epochs[n-1].TestAccuracy)
-		}
-	case "error":
-		t.failed(fmt.Errorf("%s", m.message))
-	case "stored": // the worker could not keep the model in IndexedDB
+	case failed:
+		t.endWorkers(true)
+	}
+	if m.kind == "stored" { // the worker could not keep the model in IndexedDB
 		t.page.ctx.Dispatch(func(app.Context) {
 			t.page.modelMsg, t.page.modelMsgErr = fmt.Sprintf(t.Msg.storageFailed, m.message), true
 		})
@@ -189,7 +160,7 @@ func (t *trainPanel) take(m workerMsg) {
 // failed ends the run with err.
 func (t *trainPanel) failed(err error) {
 	t.endWorkers(true)
-	t.err = err
+	t.view.err = err
 }
 
 // endWorkers ends the workers of the run: at once if terminate is set,
