@@ -13,8 +13,9 @@
 // batch of B sequences of T steps with F features is a [T·B, F] matrix whose
 // row t·B+b is step t of sequence b.
 //
-// Implementations: backend/cpu (the reference, pure Go, and a fast mode)
-// and backend/cuda (NVIDIA GPUs, behind the build tag cuda). Every
+// Implementations: backend/reference (the plain definition of every
+// operation), backend/cpu (fast, pure Go with assembly kernels) and
+// backend/cuda (NVIDIA GPUs, behind the build tag cuda). Every
 // implementation passes the conformance suite in backend/backendtest. A
 // backend that can also hold a training set and gather its batches on its
 // device implements Resident.

@@ -10,7 +10,7 @@
 //
 // The forward pass of the recurrence itself, one layer and one direction
 // over all time steps, is backend.Backend.LSTMForward; its plain reference
-// is in backend/cpu/reference.go.
+// is in backend/reference/lstm.go.
 package lstm
 
 import (

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lstm-digits/lstm-digits/backend/cpu"
+	"github.com/lstm-digits/lstm-digits/backend/reference"
 )
 
 // goReplica is a Replica on a goroutine with its own classifier, as a Web
@@ -68,7 +69,7 @@ func TestReplicasShareTheGradient(t *testing.T) {
 	if _, err := data.Batch(0, x.Data, y); err != nil {
 		t.Fatal(err)
 	}
-	whole, err := NewClassifier(cpu.NewReference(), cfg, 4, 5)
+	whole, err := NewClassifier(reference.New(), cfg, 4, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +79,7 @@ func TestReplicasShareTheGradient(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	shared, err := NewClassifier(cpu.NewReference(), cfg, 4, 5)
+	shared, err := NewClassifier(reference.New(), cfg, 4, 5)
 	if err != nil {
 		t.Fatal(err)
 	}

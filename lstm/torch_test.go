@@ -10,6 +10,7 @@ import (
 
 	"github.com/lstm-digits/lstm-digits/backend"
 	"github.com/lstm-digits/lstm-digits/backend/cpu"
+	"github.com/lstm-digits/lstm-digits/backend/reference"
 	"github.com/lstm-digits/lstm-digits/safetensors"
 )
 
@@ -133,9 +134,10 @@ func (fx *fixture) check(want string, got []float32) {
 	fx.t.Logf("%-28s OK maxdiff %.3g (tolerance %.3g)", want, maxDiff, tol)
 }
 
-// backends are the CPU backend's two modes, each checked against PyTorch.
+// backends are the CPU backend and the reference, each checked against
+// PyTorch.
 func backends() []backend.Backend {
-	return []backend.Backend{cpu.New(), cpu.NewReference()}
+	return []backend.Backend{cpu.New(), reference.New()}
 }
 
 // TestTorchFixtures checks the LSTM and the classifier, forward and

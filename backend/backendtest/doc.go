@@ -13,12 +13,12 @@
 //
 // Each operation is checked in two ways.
 //
-// Agreement with the reference, backend/cpu: on the same random inputs,
-// every output and gradient must be within 1e-4·max(1, max|reference|) of
-// the reference's.
+// Agreement with the reference, backend/reference, which shares no code
+// with the fast backends: on the same random inputs, every output and
+// gradient must be within 1e-4·max(1, max|reference|) of the reference's.
 //
 // Properties of a correct backend, which a wrong reference fails as well,
-// so that the suite means something when run on backend/cpu itself:
+// so that the suite means something when run on backend/reference itself:
 //
 //   - Gradients against finite differences: the directional derivative of
 //     LSTMBackward, LinearBackward and CrossEntropy's gradients, along
@@ -66,14 +66,14 @@ import (
 	"testing"
 
 	"github.com/lstm-digits/lstm-digits/backend"
-	"github.com/lstm-digits/lstm-digits/backend/cpu"
+	"github.com/lstm-digits/lstm-digits/backend/reference"
 )
 
-// Run checks be against the CPU reference (cpu.NewReference) and against the properties every
+// Run checks be against the reference (backend/reference) and against the properties every
 // backend must have (see the package documentation), in subtests named
 // after the operations.
 func Run(t *testing.T, be backend.Backend) {
-	ref := cpu.NewReference()
+	ref := reference.New()
 	t.Run("Buffer", func(t *testing.T) { testBuffer(t, be) })
 	t.Run("SwapAxes01", func(t *testing.T) { testSwapAxes01(t, be, ref) })
 	t.Run("Linear", func(t *testing.T) { testLinear(t, be, ref) })

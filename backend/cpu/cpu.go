@@ -1,11 +1,10 @@
-// Package cpu computes on the CPU, in float32. It has two modes: the
-// reference (NewReference), plain loops that define what every backend must
-// compute, and the fast backend (New), which runs the same arithmetic
-// through blocked matrix products with assembly micro-kernels, fused cell
-// updates and the batch split across threads (GOMAXPROCS). Both build for
-// every Go target, WebAssembly included (the fast one then uses its pure-Go
-// kernels, or with the build tag wasmsimd SIMD128 kernels that the host
-// links: see internal/kernel/wasmsimd). backend/backendtest checks the fast one against the reference.
+// Package cpu is the fast CPU backend, in float32: it computes what
+// backend/reference defines through blocked matrix products with assembly
+// micro-kernels, fused cell updates and the batch split across threads
+// (GOMAXPROCS). It builds for every Go target, WebAssembly included (with
+// its pure-Go kernels, or with the build tag wasmsimd SIMD128 kernels that
+// the host links: see internal/kernel/wasmsimd). backend/backendtest
+// checks it against backend/reference, with which it shares no code.
 package cpu
 
 import (
@@ -25,22 +24,16 @@ func (b Buffer) Len() int { return len(b) }
 // Slice returns b[off : off+n] as a Buffer.
 func (b Buffer) Slice(off, n int) backend.Buffer { return b[off : off+n : off+n] }
 
-// Backend computes on the CPU. The zero value is the fast backend.
-type Backend struct {
-	reference bool
-}
+// Backend computes on the CPU. Its zero value is ready to use.
+type Backend struct{}
 
-// New returns the fast CPU backend.
+// New returns the CPU backend.
 func New() *Backend { return &Backend{} }
 
 // Kernels names the matrix kernels this build can run on this CPU, the one
 // the fast backend uses first: "avx512-10x32" say, or "wasmsimd-4x8" in a
 // js/wasm build with the wasmsimd tag.
 func Kernels() []string { return kernel.Kernels() }
-
-// NewReference returns the plain reference backend: the readable definition
-// of every operation, slow, accumulating matrix products in float64.
-func NewReference() *Backend { return &Backend{reference: true} }
 
 var _ backend.Backend = (*Backend)(nil)
 
@@ -56,13 +49,8 @@ func data(b backend.Buffer) []float32 {
 	return buf
 }
 
-// Name returns "cpu", or "cpu-reference" for the reference.
-func (be *Backend) Name() string {
-	if be.reference {
-		return "cpu-reference"
-	}
-	return "cpu"
-}
+// Name returns "cpu".
+func (*Backend) Name() string { return "cpu" }
 
 // New returns a zeroed buffer of n values.
 func (*Backend) New(n int) backend.Buffer { return make(Buffer, n) }
@@ -218,12 +206,8 @@ func (*Backend) Adam(params, grads, m, v backend.Buffer, a backend.AdamArgs) {
 
 // gemm computes c = op(a)·op(b) + beta·c with row-major operands,
 // where op transposes when its flag is set; c is m×n and the inner
-// dimension is k. The fast backend splits the rows of c across threads.
+// dimension is k. It splits the rows of c across threads.
 func (be *Backend) gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if be.reference {
-		kernel.GemmRef(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
 	parallelFor(m, gemmGrain(n, k), func(lo, hi int) {
 		aOff := lo * lda
 		if transA {

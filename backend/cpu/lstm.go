@@ -5,8 +5,10 @@ import (
 	"github.com/lstm-digits/lstm-digits/backend/cpu/internal/kernel"
 )
 
-// The fast LSTM computes what referenceForward and referenceBackward
-// define, with the same reserve layout, differing only in rounding:
+// The LSTM computes what backend/reference defines, with the reserve
+// layout of backend.ReserveLayout, differing only in rounding and order:
+//   - the input projection of every step is one product, as is each
+//     weight gradient and the input's gradient over all steps;
 //   - the weights a time loop multiplies by at every step (W_hhᵀ, W_hrᵀ,
 //     and W_hh, W_hr backwards) are packed for the micro-kernel once per
 //     call, not once per step;
@@ -30,10 +32,6 @@ const batchGrain = 8
 
 // LSTMForward runs one direction of one layer over every step.
 func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
-	if be.reference {
-		be.referenceForward(a)
-		return
-	}
 	s := a.Shape
 	T, B, H, O, G := s.T, s.B, s.Hidden, s.HiddenOut(), 4*s.Hidden
 	var tmp temps
@@ -87,10 +85,6 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 
 // LSTMBackward runs the backward pass through time.
 func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
-	if be.reference {
-		be.referenceBackward(a)
-		return
-	}
 	s := a.Shape
 	T, B, H, O, G := s.T, s.B, s.Hidden, s.HiddenOut(), 4*s.Hidden
 	res := be.backwardReserve(a)

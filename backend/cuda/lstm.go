@@ -6,8 +6,8 @@ import (
 	"github.com/lstm-digits/lstm-digits/backend"
 )
 
-// The LSTM computes what the CPU reference (backend/cpu/reference.go)
-// defines, with the same reserve layout: the input projection of all steps
+// The LSTM computes what backend/reference defines, with the reserve
+// layout of backend.ReserveLayout: the input projection of all steps
 // as one gemm, the time loop as one persistent kernel, and the products
 // over all steps of the backward pass (weight and input gradients) as
 // gemms.
