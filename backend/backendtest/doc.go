@@ -75,6 +75,7 @@ import (
 func Run(t *testing.T, be backend.Backend) {
 	ref := reference.New()
 	t.Run("Buffer", func(t *testing.T) { testBuffer(t, be) })
+	t.Run("Panics", func(t *testing.T) { testPanics(t, be) })
 	t.Run("SwapAxes01", func(t *testing.T) { testSwapAxes01(t, be, ref) })
 	t.Run("Linear", func(t *testing.T) { testLinear(t, be, ref) })
 	t.Run("CrossEntropy", func(t *testing.T) { testCrossEntropy(t, be, ref) })
