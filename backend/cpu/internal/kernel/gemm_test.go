@@ -28,11 +28,38 @@ func randSlice(rng *rand.Rand, n int) []float32 {
 	return v
 }
 
+// band is the width, in values, of the guard bands around each operand
+// of TestGemm, and bandBits the NaN they hold.
+const (
+	band     = 64
+	bandBits = 0x7fc0dead
+)
+
+// guarded returns n random values inside guard bands of NaN, and a
+// function that reports whether the bands are as they were. Assembly reads
+// and writes past a slice without Go noticing: a read of a band turns a
+// result NaN, a write changes the band.
+func guarded(rng *rand.Rand, n int) (v []float32, intact func() bool) {
+	all := make([]float32, band+n+band)
+	for i := range all {
+		all[i] = math.Float32frombits(bandBits)
+	}
+	copy(all[band:], randSlice(rng, n))
+	return all[band : band+n : band+n], func() bool {
+		for i, x := range all {
+			if (i < band || i >= band+n) && math.Float32bits(x) != bandBits {
+				return false
+			}
+		}
+		return true
+	}
+}
+
 // TestGemm compares Gemm with GemmRef for every kernel, transpose
 // combination, odd and edge sizes (more rows than mcBlock, deeper than
 // kcBlock, a last partial panel), leading dimensions above the minimum,
-// operands no longer than needed, beta, and checks that c outside the
-// m×n window is untouched.
+// operands no longer than needed inside guard bands of NaN, beta, and
+// checks that c outside the m×n window and every band are untouched.
 func TestGemm(t *testing.T) {
 	var sizes [][3]int
 	for m := 1; m <= 21; m++ { // every tile height of every kernel
@@ -53,8 +80,9 @@ func TestGemm(t *testing.T) {
 					if tr[1] {
 						ldb = kk + 4
 					}
-					// Operands exactly as long as they must be: a kernel
-					// reading past them panics.
+					// Operands exactly as long as they must be, in guard
+					// bands: a kernel reading past them in Go panics, in
+					// assembly reads NaN or writes the band.
 					aLen, bLen := (m-1)*lda+kk, (kk-1)*ldb+n
 					if tr[0] {
 						aLen = (kk-1)*lda + m
@@ -62,12 +90,15 @@ func TestGemm(t *testing.T) {
 					if tr[1] {
 						bLen = (n-1)*ldb + kk
 					}
-					a := randSlice(rng, max(aLen, 0))
-					b := randSlice(rng, max(bLen, 0))
-					c := randSlice(rng, m*ldc)
+					a, aIntact := guarded(rng, max(aLen, 0))
+					b, bIntact := guarded(rng, max(bLen, 0))
+					c, cIntact := guarded(rng, m*ldc)
 					want := append([]float32(nil), c...)
 					GemmRef(tr[0], tr[1], m, n, kk, a, lda, b, ldb, beta, want, ldc)
 					Gemm(tr[0], tr[1], m, n, kk, a, lda, b, ldb, beta, c, ldc)
+					if !aIntact() || !bIntact() || !cIntact() {
+						t.Fatalf("%s: a guard band changed (a %v, b %v, c %v)", name, aIntact(), bIntact(), cIntact())
+					}
 					tol := 1e-5 * float64(kk+1)
 					for i := range m {
 						for j := range ldc {
@@ -75,7 +106,7 @@ func TestGemm(t *testing.T) {
 							if j >= n && got != w {
 								t.Fatalf("%s: c[%d,%d] outside the result changed", name, i, j)
 							}
-							if d := math.Abs(float64(got - w)); d > tol*math.Max(1, math.Abs(float64(w))) {
+							if d := math.Abs(float64(got - w)); d > tol*math.Max(1, math.Abs(float64(w))) || math.IsNaN(d) {
 								t.Fatalf("%s: c[%d,%d] = %v, want %v", name, i, j, got, w)
 							}
 						}
