@@ -10,38 +10,6 @@ import (
 // This file holds the page's calls into the browser beyond the DOM:
 // promises, IndexedDB (through store.js), byte arrays and downloads.
 
-// await waits for a JavaScript promise and returns its value, or its
-// rejection as an error. It blocks, so it must run in its own goroutine
-// (ctx.Async), never in a JS callback.
-func await(promise app.Value) (app.Value, error) {
-	type result struct {
-		v   app.Value
-		err error
-	}
-	done := make(chan result, 1)
-	onValue := app.FuncOf(func(_ app.Value, args []app.Value) any {
-		v := app.Undefined()
-		if len(args) > 0 {
-			v = args[0]
-		}
-		done <- result{v: v}
-		return nil
-	})
-	onError := app.FuncOf(func(_ app.Value, args []app.Value) any {
-		msg := "rejected"
-		if len(args) > 0 && args[0].Truthy() {
-			msg = args[0].Call("toString").String()
-		}
-		done <- result{err: errors.New(msg)}
-		return nil
-	})
-	defer onValue.Release()
-	defer onError.Release()
-	promise.Call("then", onValue, onError)
-	r := <-done
-	return r.v, r.err
-}
-
 // store calls fn of store.js's lstmStore with args and waits for its
 // promise.
 func store(fn string, args ...any) (app.Value, error) {
@@ -54,21 +22,6 @@ func store(fn string, args ...any) (app.Value, error) {
 		return nil, fmt.Errorf("IndexedDB %s: %w", fn, err)
 	}
 	return v, nil
-}
-
-// goBytes copies a Uint8Array or an ArrayBuffer into Go.
-func goBytes(v app.Value) []byte {
-	u8 := app.Window().Get("Uint8Array").New(v)
-	b := make([]byte, u8.Get("length").Int())
-	app.CopyBytesToGo(b, u8)
-	return b
-}
-
-// jsBytes copies b into a new Uint8Array.
-func jsBytes(b []byte) app.Value {
-	u8 := app.Window().Get("Uint8Array").New(len(b))
-	app.CopyBytesToJS(u8, b)
-	return u8
 }
 
 // jsArray returns a JavaScript array of vs. (go-app passes a []any of
@@ -109,21 +62,4 @@ func saveFile(name, mime string, data []byte) {
 	a.Call("click")
 	a.Call("remove")
 	w.Get("URL").Call("revokeObjectURL", url)
-}
-
-// fetchBytes GETs url with the browser's fetch. It blocks, so it must run
-// in its own goroutine, never in a JS callback.
-func fetchBytes(url string) ([]byte, error) {
-	resp, err := await(app.Window().Call("fetch", url))
-	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", url, err)
-	}
-	if !resp.Get("ok").Bool() {
-		return nil, fmt.Errorf("fetch %s: HTTP %d", url, resp.Get("status").Int())
-	}
-	buf, err := await(resp.Call("arrayBuffer"))
-	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", url, err)
-	}
-	return goBytes(buf), nil
 }

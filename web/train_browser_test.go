@@ -203,9 +203,11 @@ func TestBrowserTraining(t *testing.T) {
 	count, err := waitFor(ctx, `(t => /^1 of your digits/.test(t) ? t : "")(document.querySelector('[data-testid="own-count"]').textContent)`)
 	must(t, "add a digit", err)
 	t.Log(count)
-	// Teach: fine-tune on my digit mixed with 2,000 MNIST images; stop it
-	// midway, which keeps (and evaluates) what it learned so far.
-	setFields(ctx, t, map[string]string{"train-test_images": "200"})
+	// Teach: fine-tune on my digit mixed with 2,000 MNIST images, with 2
+	// data-parallel workers (a leader and a replica, which the default of
+	// one worker per core but one leaves out on 2 cores); stop it midway,
+	// which keeps (and evaluates) what it learned so far.
+	setFields(ctx, t, map[string]string{"train-test_images": "200", "train-workers": "2"})
 	click(ctx, t, "teach")
 	waitSteps(ctx, t, 3)
 	click(ctx, t, "train-stop")

@@ -27,6 +27,7 @@ import (
 
 	"github.com/lstm-digits/lstm-digits/backend/cpu"
 	"github.com/lstm-digits/lstm-digits/digit"
+	"github.com/lstm-digits/lstm-digits/internal/jsbridge"
 	"github.com/lstm-digits/lstm-digits/lstm"
 	"github.com/lstm-digits/lstm-digits/mnist"
 )
@@ -90,7 +91,7 @@ func newRun(be *cpu.Backend, msg js.Value) (*digit.Run, error) {
 	if err := json.Unmarshal([]byte(msg.Get("settings").String()), &s); err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
 	}
-	file, err := fetch(digit.SubsetPath)
+	file, err := jsbridge.Fetch(digit.SubsetPath)
 	if err != nil {
 		return nil, err
 	}
@@ -100,13 +101,13 @@ func newRun(be *cpu.Backend, msg js.Value) (*digit.Run, error) {
 	}
 	var own *mnist.Set
 	if m := msg.Get("own"); truthy(m) {
-		if own, err = mnist.NewSet(bytesOf(m.Get("pixels")), bytesOf(m.Get("labels"))); err != nil {
+		if own, err = mnist.NewSet(jsbridge.Bytes(m.Get("pixels")), jsbridge.Bytes(m.Get("labels"))); err != nil {
 			return nil, fmt.Errorf("your digits: %w", err)
 		}
 	}
 	var model []byte
 	if m := msg.Get("model"); truthy(m) {
-		model = bytesOf(m)
+		model = jsbridge.Bytes(m)
 	}
 	r, err := digit.NewRun(be, s, data, own, model)
 	if err != nil {
@@ -151,7 +152,7 @@ func post(msg js.Value, model []byte) {
 		return
 	}
 	keep(model)
-	buf := jsBytes(model)
+	buf := jsBuffer(model)
 	msg.Set("model", buf)
 	self.Call("postMessage", msg, []any{buf})
 }
@@ -164,21 +165,9 @@ func post(msg js.Value, model []byte) {
 // message with its error. It blocks: call it from a goroutine, not from a
 // callback.
 func keep(model []byte) {
-	done := make(chan string, 1)
-	stored := js.FuncOf(func(js.Value, []js.Value) any {
-		done <- ""
-		return nil
-	})
-	failed := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		done <- args[0].Call("toString").String()
-		return nil
-	})
-	defer stored.Release()
-	defer failed.Release()
-	self.Get("lstmStore").Call("putModel", js.Global().Get("Uint8Array").New(jsBytes(model)), "trained").
-		Call("then", stored, failed)
-	if msg := <-done; msg != "" {
-		post(object(map[string]any{"type": "stored", "error": "IndexedDB putModel: " + msg}), nil)
+	_, err := jsbridge.Await(self.Get("lstmStore").Call("putModel", jsbridge.Uint8Array(model), "trained"))
+	if err != nil {
+		post(object(map[string]any{"type": "stored", "error": "IndexedDB putModel: " + err.Error()}), nil)
 	}
 }
 
@@ -194,62 +183,9 @@ func object(props map[string]any) js.Value {
 // truthy reports whether v is neither undefined nor null.
 func truthy(v js.Value) bool { return !v.IsUndefined() && !v.IsNull() }
 
-// bytesOf copies an ArrayBuffer or typed array into Go.
-func bytesOf(v js.Value) []byte {
-	u8 := js.Global().Get("Uint8Array")
-	if !v.InstanceOf(u8) {
-		if v.Get("buffer").Truthy() {
-			v = u8.New(v.Get("buffer"), v.Get("byteOffset"), v.Get("byteLength"))
-		} else {
-			v = u8.New(v)
-		}
-	}
-	b := make([]byte, v.Length())
-	js.CopyBytesToGo(b, v)
-	return b
-}
-
-// jsBytes copies b into a new ArrayBuffer.
-func jsBytes(b []byte) js.Value {
-	u8 := js.Global().Get("Uint8Array").New(len(b))
-	js.CopyBytesToJS(u8, b)
-	return u8.Get("buffer")
-}
-
-// fetch GETs url with the worker's fetch (which the page's service worker
-// answers from its cache when offline). It blocks: call it from a
-// goroutine, not from a callback.
-func fetch(url string) ([]byte, error) {
-	type result struct {
-		b   []byte
-		err error
-	}
-	done := make(chan result, 1)
-	var onBody, onResponse, onError js.Func
-	onError = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		done <- result{err: fmt.Errorf("fetch %s: %s", url, args[0].Call("toString").String())}
-		return nil
-	})
-	onBody = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		done <- result{b: bytesOf(args[0])}
-		return nil
-	})
-	onResponse = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		resp := args[0]
-		if !resp.Get("ok").Bool() {
-			done <- result{err: fmt.Errorf("fetch %s: HTTP %d", url, resp.Get("status").Int())}
-			return nil
-		}
-		resp.Call("arrayBuffer").Call("then", onBody, onError)
-		return nil
-	})
-	defer onBody.Release()
-	defer onResponse.Release()
-	defer onError.Release()
-	self.Call("fetch", url).Call("then", onResponse, onError)
-	r := <-done
-	return r.b, r.err
-}
+// jsBuffer copies b into a new ArrayBuffer, which a message can hand over
+// without a copy.
+func jsBuffer(b []byte) js.Value { return jsbridge.Uint8Array(b).Get("buffer") }
 
 // lstm.Replica is implemented by portReplica (replica.go).
 var _ lstm.Replica = (*portReplica)(nil)

@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/lstm-digits/lstm-digits/backend/cpu"
+	"github.com/lstm-digits/lstm-digits/internal/jsbridge"
 	"github.com/lstm-digits/lstm-digits/lstm"
 	"github.com/lstm-digits/lstm-digits/mnist"
 )
@@ -51,7 +52,7 @@ func (r *portReplica) Start(params []float32, x lstm.Tensor, y []int, seed uint6
 	for i, l := range y {
 		labels[i] = byte(l)
 	}
-	p, xs, ys := jsFloats(params), jsFloats(x.Data), jsBytes(labels)
+	p, xs, ys := jsFloats(params), jsFloats(x.Data), jsBuffer(labels)
 	r.port.Call("postMessage", object(map[string]any{
 		"config": r.config, "params": p, "x": xs, "y": ys, "seed": strconv.FormatUint(seed, 10),
 	}), []any{p, xs, ys})
@@ -89,7 +90,7 @@ func serveReplica(be *cpu.Backend, port js.Value) {
 				if err != nil {
 					return lstm.Share{}, fmt.Errorf("replica: seed: %w", err)
 				}
-				labels := bytesOf(msg.Get("y"))
+				labels := jsbridge.Bytes(msg.Get("y"))
 				y := make([]int, len(labels))
 				for i, l := range labels {
 					y[i] = int(l)
@@ -109,7 +110,7 @@ func serveReplica(be *cpu.Backend, port js.Value) {
 }
 
 // jsFloats copies v into a new ArrayBuffer of little-endian float32.
-func jsFloats(v []float32) js.Value { return jsBytes(byteView(v)) }
+func jsFloats(v []float32) js.Value { return jsBuffer(byteView(v)) }
 
 // floatsOf copies an ArrayBuffer of float32 into Go, straight into the
 // floats' memory (js/wasm is little-endian).
