@@ -11,7 +11,8 @@ import (
 //     weight gradient and the input's gradient over all steps;
 //   - the weights a time loop multiplies by at every step (W_hhᵀ, W_hrᵀ,
 //     and W_hh, W_hr backwards) are packed for the micro-kernel once per
-//     call, not once per step;
+//     call, not once per step, except in the forward loop of a batch of
+//     few rows (a prediction), which reads them in place (stepWeights);
 //   - the cell's pointwise work runs in kernel.CellForward and
 //     kernel.CellBackward, with float32 exp and tanh (errors ≤ 3e-7);
 //   - the sequences of the batch are split across threads, each running
@@ -25,6 +26,41 @@ func packed(trans bool, k, n int, w []float32, ldw int) *kernel.PackedB {
 	p := new(kernel.PackedB)
 	kernel.PackB(p, trans, k, n, w, ldw)
 	return p
+}
+
+// stepWeights is a weight matrix w (n×k, row-major) that a forward time
+// loop multiplies by, transposed, at every step: packed once per call for
+// kernel.GemmPacked, or, when the batch has few rows (kernel.Unpacked),
+// read where it lies by kernel.Gemm at every step, which costs less than
+// packing it.
+type stepWeights struct {
+	packed *kernel.PackedB
+	w      []float32
+	n, k   int
+}
+
+// newStepWeights prepares w for the steps of a batch of batch rows.
+func newStepWeights(batch, n, k int, w []float32) stepWeights {
+	if kernel.Unpacked(batch, k) {
+		return stepWeights{w: w, n: n, k: k}
+	}
+	return stepWeights{packed: packed(true, k, n, w, k), n: n, k: k}
+}
+
+// mul computes c = x·wᵀ + beta·c for rows rows of x.
+func (s stepWeights) mul(rows int, x []float32, ldx int, beta float32, c []float32, ldc int) {
+	if s.packed != nil {
+		kernel.GemmPacked(false, rows, x, ldx, s.packed, beta, c, ldc)
+		return
+	}
+	kernel.Gemm(false, true, rows, s.n, s.k, x, ldx, s.w, s.k, beta, c, ldc)
+}
+
+// release gives packed memory back.
+func (s stepWeights) release() {
+	if s.packed != nil {
+		s.packed.Release()
+	}
 }
 
 // batchGrain is the fewest sequences worth a thread in a time loop.
@@ -45,12 +81,12 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 			bias[j] = v + data(a.W.Bhh)[j]
 		}
 	}
-	whh := packed(true, O, G, data(a.W.Whh), O)
-	defer whh.Release()
-	var whr *kernel.PackedB
+	whh := newStepWeights(B, G, O, data(a.W.Whh))
+	defer whh.release()
+	var whr stepWeights
 	if s.Proj > 0 {
-		whr = packed(true, H, O, data(a.W.Whr), H)
-		defer whr.Release()
+		whr = newStepWeights(B, O, H, data(a.W.Whr))
+		defer whr.release()
 	}
 	h0, c0 := initialState(a.H0, B*O, &tmp), initialState(a.C0, B*H, &tmp)
 
@@ -66,14 +102,14 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 			if s.Proj > 0 {
 				mt = res.m[(t*B+lo)*H : (t*B+hi)*H]
 			}
-			kernel.GemmPacked(false, n, hPrev, O, whh, 1, gt, G)
+			whh.mul(n, hPrev, O, 1, gt, G)
 			for b := range n {
 				if active(a.Lengths, t, lo+b) {
 					kernel.CellForward(gt[b*G:(b+1)*G], bias, cPrev[b*H:(b+1)*H], ct[b*H:(b+1)*H], mt[b*H:(b+1)*H])
 				}
 			}
 			if s.Proj > 0 {
-				kernel.GemmPacked(false, n, mt, H, whr, 0, ht, O)
+				whr.mul(n, mt, H, 0, ht, O)
 			}
 			finishStep(a, t, lo, n, gt, ct, ht, mt, hPrev, cPrev)
 			hPrev, cPrev = ht, ct

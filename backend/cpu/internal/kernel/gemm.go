@@ -128,11 +128,16 @@ func Return(ps ...*[]float32) {
 }
 
 // Gemm computes c = op(a)·op(b) + beta·c like GemmRef, with
-// the micro-kernel. Sums are reordered (blocked over k in steps of 256,
+// the micro-kernel, or for a·bᵀ of few rows (Unpacked) the dot kernels,
+// which read b in place. Sums are reordered (blocked over k in steps of 256,
 // each block accumulated in float32 in the kernel's order), so results
 // differ from GemmRef's by rounding.
 func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
+		return
+	}
+	if !transA && transB && Unpacked(m, k) {
+		gemmDot(m, n, k, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	var p PackedB
@@ -242,6 +247,7 @@ type microKernel struct {
 	nr    int
 	block blockFunc
 	cells cellKernels
+	dot   *dotKernels // nil: Gemm always packs b
 }
 
 // tiled returns the block function that walks the panels and, in each,

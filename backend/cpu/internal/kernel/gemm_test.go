@@ -56,7 +56,7 @@ func guarded(rng *rand.Rand, n int) (v []float32, intact func() bool) {
 }
 
 // TestGemm compares Gemm with GemmRef for every kernel, transpose
-// combination, odd and edge sizes (more rows than mcBlock, deeper than
+// combination, odd and edge sizes (the dot kernels' among them) (more rows than mcBlock, deeper than
 // kcBlock, a last partial panel), leading dimensions above the minimum,
 // operands no longer than needed inside guard bands of NaN, beta, and
 // checks that c outside the m×n window and every band are untouched.
@@ -65,6 +65,13 @@ func TestGemm(t *testing.T) {
 	for m := 1; m <= 21; m++ { // every tile height of every kernel
 		sizes = append(sizes, [3]int{m, 33, 17})
 	}
+	// Products a·bᵀ of up to DotRows rows with a depth of whole vectors
+	// take the dot kernels (Unpacked): every tile height and width, a
+	// last column less than a tile, and one row more than DotRows.
+	for m := 1; m <= 7; m++ {
+		sizes = append(sizes, [3]int{m, 39, 24})
+	}
+	sizes = append(sizes, [][3]int{{DotRows, 13, 136}, {DotRows + 1, 9, 16}, {1, 512, 128}, {28, 512, 128}}...)
 	sizes = append(sizes, [][3]int{{1, 1, 1}, {20, 64, 600}, {13, 40, 9}, {3, 5, 7}, {10, 32, 1}, {11, 33, 257}, {100, 512, 128}, {100, 128, 512}, {512, 28, 300}, {241, 10, 513}, {300, 9, 5}, {7, 1, 0}}...)
 	eachKernel(t, func(k microKernel) {
 		rng := rand.New(rand.NewPCG(1, 2))
@@ -119,7 +126,8 @@ func TestGemm(t *testing.T) {
 
 // BenchmarkGemm measures each kernel on the shapes of the seed model's
 // training step: the per-step recurrent products and the whole-sequence
-// ones.
+// ones; and on those of a prediction (one sequence), which the dot
+// kernels compute without packing (GB/s: the right operand's bytes).
 func BenchmarkGemm(b *testing.B) {
 	shapes := []struct {
 		name    string
@@ -130,6 +138,8 @@ func BenchmarkGemm(b *testing.B) {
 		{"recurrent_bwd_100x128x512", false, false, 100, 128, 512},
 		{"input_proj_2800x512x128", false, true, 2800, 512, 128},
 		{"weight_grad_512x128x2800", true, false, 512, 128, 2800},
+		{"predict_recurrent_1x512x128", false, true, 1, 512, 128},
+		{"predict_input_proj_28x512x128", false, true, 28, 512, 128},
 	}
 	eachKernel(b, func(k microKernel) {
 		for _, s := range shapes {
@@ -149,6 +159,7 @@ func BenchmarkGemm(b *testing.B) {
 					Gemm(s.ta, s.tb, s.m, s.n, s.k, a, lda, bm, ldb, 0, c, s.n)
 				}
 				b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				b.ReportMetric(4*float64(s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 			})
 		}
 	})

@@ -17,6 +17,21 @@ Each kernel comes in mr versions, micro{ISA}{layout}{rows} for tiles of
 1..mr rows, so that the rows that do not fill a whole tile cost no more
 than their share.
 
+Dot kernels. dotAVX2_{mr}x{nr} computes c[i·ldc + j] += a_i·w_j for the
+first m rows a_i of a and n rows w_j of w (multiples of mr and nr), both
+read row by row (k a multiple of 8, lda and ldw in values), in tiles of
+mr×nr with one accumulator per pair, summed across its lanes at the end
+of the tile; for each tile of w, which then stays in the L1 cache, every
+tile of a, so that w streams from the L2 cache once: a product with a transposed right
+operand that needs no packing, for products of few rows, where packing
+the right operand would cost more than the product (a prediction's
+recurrent steps). They use only AVX2 and FMA, so AVX-512 CPUs run them
+too.
+
+The peak loop. fmaPeak{ISA}(n) runs n rounds of 12 VFMADD231PS on 12
+independent accumulators, so that no FMA waits for another: the core's
+FMA throughput, the ceiling the matrix kernels are measured against.
+
 Cell kernels. cellForward{ISA} and cellBackward{ISA} do what CellForward
 and CellBackward do, 16 (AVX-512) or 8 (AVX2) hidden units at a time, for
 the first n units (n a multiple of that); the Go functions finish the
@@ -113,6 +128,134 @@ def kernel(isa, mr, nr, reg, width, layout, rows):
             emit("\tADDQ BX, DX")
     emit("\tVZEROUPPER")
     emit("\tRET")
+    return "\n".join(out) + "\n"
+
+
+DOT_TILES = [(1, 4), (1, 8), (2, 4), (3, 4)]
+
+
+def dot_kernel(mr, nr):
+    """dotAVX2_{mr}x{nr}(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int):
+    c[i·ldc + j] += a_i·w_j for the first m rows of a and n rows of w
+    (multiples of mr and nr), in tiles: for each tile of nr rows of w, which
+    then stays in the L1 cache, every tile of mr rows of a."""
+    name = f"dotAVX2_{mr}x{nr}"
+    acc = [[f"Y{i * nr + j}" for j in range(nr)] for i in range(mr)]
+    areg = [f"Y{mr * nr + i}" for i in range(mr)]
+    wreg = f"Y{mr * nr + mr}"
+    out = [f"// func {name}(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int)",
+           f"TEXT ·{name}(SB), NOSPLIT, $8-120"]
+    e = lambda line: out.append("\t" + line)
+    label = lambda l: out.append(f"{name}_{l}:")
+    e("MOVQ a_base+8(FP), R12")
+    e("MOVQ lda+32(FP), R11")
+    e("SHLQ $2, R11")
+    e("MOVQ w_base+48(FP), DI")
+    e("MOVQ ldw+72(FP), R8")
+    e("SHLQ $2, R8")
+    e("LEAQ (R8)(R8*2), R9")  # 3·ldw
+    e("MOVQ n+80(FP), AX")
+    e(f"SHRQ ${nr.bit_length() - 1}, AX")  # tiles of w
+    e("MOVQ c_base+88(FP), R13")
+    e("MOVQ ldc+112(FP), BX")
+    e("SHLQ $2, BX")
+    e("MOVQ m+40(FP), CX")
+    e("TESTQ CX, CX")
+    e(f"JZ {name}_done")
+    e("TESTQ AX, AX")
+    e(f"JZ {name}_done")
+    label("wtile")
+    e("MOVQ R12, SI")
+    e("MOVQ R13, DX")
+    e(f"LEAQ (DI)(R8*{nr}), R15")  # the next tile of w, prefetched as it lies if rows are contiguous
+    e("MOVQ m+40(FP), CX")
+    e("MOVQ CX, rows-8(SP)")
+    label("atile")
+    e("MOVQ DI, R14")
+    e("LEAQ (DI)(R8*4), R10")  # row 4 of w
+    e("MOVQ k+0(FP), CX")
+    e("SHRQ $3, CX")  # vectors of 8
+    for row in acc:
+        for r in row:
+            e(f"VXORPS {r}, {r}, {r}")
+
+    def w_addr(j):
+        base, j = ("R14", j) if j < 4 else ("R10", j - 4)
+        return f"({base}){['', '(R8*1)', '(R8*2)', '(R9*1)'][j]}"
+
+    a_addr = ["(SI)", "(SI)(R11*1)", "(SI)(R11*2)"]
+    e("TESTQ CX, CX")
+    e(f"JZ {name}_sum")
+    label("loop")
+    for i in range(mr):
+        e(f"VMOVUPS {a_addr[i]}, {areg[i]}")
+    if mr == 1:
+        for p in range(nr // 2):
+            e(f"PREFETCHT0 {64 * p}(R15)")
+        e(f"ADDQ ${32 * nr}, R15")
+    for j in range(nr):
+        if mr == 1:
+            e(f"VFMADD231PS {w_addr(j)}, {areg[0]}, {acc[0][j]}")
+            continue
+        e(f"VMOVUPS {w_addr(j)}, {wreg}")
+        for i in range(mr):
+            e(f"VFMADD231PS {wreg}, {areg[i]}, {acc[i][j]}")
+    e("ADDQ $32, SI")
+    e("ADDQ $32, R14")
+    if nr > 4:
+        e("ADDQ $32, R10")
+    e("DECQ CX")
+    e(f"JNZ {name}_loop")
+    label("sum")
+    t0, t1 = "Y14", "Y15"
+    for i in range(mr):
+        a = acc[i]
+        # Four accumulators to one vector: lane j of each 128-bit half
+        # holds half of a_j's sum.
+        for q in range(0, nr, 4):
+            e(f"VHADDPS {a[q + 1]}, {a[q]}, {a[q]}")
+            e(f"VHADDPS {a[q + 3]}, {a[q + 2]}, {a[q + 2]}")
+            e(f"VHADDPS {a[q + 2]}, {a[q]}, {a[q]}")
+        if nr == 4:
+            x = "X" + a[0][1:]
+            e(f"VEXTRACTF128 $1, {a[0]}, X{t0[1:]}")
+            e(f"VADDPS X{t0[1:]}, {x}, {x}")
+            e(f"VADDPS (DX), {x}, {x}")
+            e(f"VMOVUPS {x}, (DX)")
+        else:
+            e(f"VPERM2F128 $0x20, {a[4]}, {a[0]}, {t0}")
+            e(f"VPERM2F128 $0x31, {a[4]}, {a[0]}, {t1}")
+            e(f"VADDPS {t1}, {t0}, {t0}")
+            e(f"VADDPS (DX), {t0}, {t0}")
+            e(f"VMOVUPS {t0}, (DX)")
+        e("ADDQ BX, DX")
+    # The next tile of a: mr rows on from this one's first.
+    e("MOVQ k+0(FP), CX")
+    e("SHLQ $2, CX")
+    e("SUBQ CX, SI")
+    for _ in range(mr):
+        e("ADDQ R11, SI")
+    e(f"SUBQ ${mr}, rows-8(SP)")
+    e(f"JNZ {name}_atile")
+    # The next tile of w: nr rows on, and nr values on in c.
+    e(f"LEAQ (DI)(R8*{nr}), DI")
+    e(f"ADDQ ${4 * nr}, R13")
+    e("DECQ AX")
+    e(f"JNZ {name}_wtile")
+    label("done")
+    e("VZEROUPPER")
+    e("RET")
+    return "\n".join(out) + "\n"
+
+
+def fma_peak(isa, reg):
+    """fmaPeak{isa}(n int): n rounds of 12 independent FMAs."""
+    name = f"fmaPeak{isa}"
+    out = [f"// func {name}(n int)", f"TEXT ·{name}(SB), NOSPLIT, $0-8", "\tMOVQ n+0(FP), CX"]
+    out += [f"\tVXORPS {reg}{i}, {reg}{i}, {reg}{i}" for i in range(14)]
+    out += ["\tTESTQ CX, CX", f"\tJZ {name}_done", f"{name}_loop:"]
+    out += [f"\tVFMADD231PS {reg}12, {reg}13, {reg}{i}" for i in range(12)]
+    out += ["\tDECQ CX", f"\tJNZ {name}_loop", f"{name}_done:", "\tVZEROUPPER", "\tRET"]
     return "\n".join(out) + "\n"
 
 
@@ -341,6 +484,8 @@ def main():
             for rows in range(1, isa[1] + 1):
                 text.append(kernel(*isa, layout, rows))
     text += [consts_data()] + [f(isa) for isa in ("AVX512", "AVX2") for f in (cell_forward, cell_backward)]
+    text += [fma_peak(isa, reg) for isa, _, _, reg, _ in ISAS]
+    text += [dot_kernel(mr, nr) for mr, nr in DOT_TILES]
     with open("kernels_amd64.s", "w") as f:
         f.write("\n".join(text))
     decls = ["// Code generated by gen_amd64.py; DO NOT EDIT.", "", "package kernel", ""]
@@ -353,6 +498,13 @@ def main():
             decls.append(f"// micro{isa}{layout} lists the {layout}-layout kernels by number of rows, 1 to {mr}.")
             decls.append(f"var micro{isa}{layout} = []microFunc{{{', '.join(names)}}}")
             decls.append("")
+    for isa, *_ in ISAS:
+        decls += [f"// fmaPeak{isa} runs n rounds of 12 independent {isa} FMAs (BenchmarkPeak).",
+                  f"func fmaPeak{isa}(n int)", ""]
+    dsig = "(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int)"
+    for mr, nr in DOT_TILES:
+        decls += [f"// dotAVX2_{mr}x{nr} adds the products of the first m rows of a and n rows of w, in tiles of {mr}×{nr}, to c.",
+                  "//", "//go:noescape", f"func dotAVX2_{mr}x{nr}{dsig}", ""]
     with open("micro_amd64.go", "w") as f:
         f.write("\n".join(decls))
 

@@ -42,15 +42,21 @@ func kernels() []microKernel {
 	if cpu.X86.HasAVX512F {
 		k := asmKernel("avx512-10x32", 32, microAVX512K, microAVX512N)
 		k.cells = cellKernels{lanes: 16, forward: cellForwardAVX512, backward: cellBackwardAVX512}
+		k.dot = dotAVX2
 		ks = append(ks, k)
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		k := asmKernel("avx2-6x16", 16, microAVX2K, microAVX2N)
 		k.cells = cellKernels{lanes: 8, forward: cellForwardAVX2, backward: cellBackwardAVX2}
+		k.dot = dotAVX2
 		ks = append(ks, k)
 	}
 	return append(ks, goKernel)
 }
+
+// dotAVX2 are the dot kernels of both x86 kernel sets: the products they
+// serve stream b from the cache, so 8 lanes do as well as 16.
+var dotAVX2 = &dotKernels{lanes: 8, x1n4: dotAVX2_1x4, x1n8: dotAVX2_1x8, x2n4: dotAVX2_2x4, x3n4: dotAVX2_3x4}
 
 // The cell kernels of kernels_amd64.s.
 

@@ -109,3 +109,29 @@ func microAVX2N6(kc int, a []float32, lda int, b, c []float32, ldc int)
 
 // microAVX2N lists the N-layout kernels by number of rows, 1 to 6.
 var microAVX2N = []microFunc{microAVX2N1, microAVX2N2, microAVX2N3, microAVX2N4, microAVX2N5, microAVX2N6}
+
+// fmaPeakAVX512 runs n rounds of 12 independent AVX512 FMAs (BenchmarkPeak).
+func fmaPeakAVX512(n int)
+
+// fmaPeakAVX2 runs n rounds of 12 independent AVX2 FMAs (BenchmarkPeak).
+func fmaPeakAVX2(n int)
+
+// dotAVX2_1x4 adds the products of the first m rows of a and n rows of w, in tiles of 1×4, to c.
+//
+//go:noescape
+func dotAVX2_1x4(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int)
+
+// dotAVX2_1x8 adds the products of the first m rows of a and n rows of w, in tiles of 1×8, to c.
+//
+//go:noescape
+func dotAVX2_1x8(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int)
+
+// dotAVX2_2x4 adds the products of the first m rows of a and n rows of w, in tiles of 2×4, to c.
+//
+//go:noescape
+func dotAVX2_2x4(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int)
+
+// dotAVX2_3x4 adds the products of the first m rows of a and n rows of w, in tiles of 3×4, to c.
+//
+//go:noescape
+func dotAVX2_3x4(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int)
