@@ -240,6 +240,20 @@ type microFunc = func(kc int, a []float32, lda int, b, c []float32, ldc int)
 // at least 1.
 type blockFunc = func(transA bool, kc int, a []float32, lda int, b []float32, panels int, c []float32, ldc int, rows int)
 
+// checkBlock panics unless a blockFunc's operands hold the block, as Go
+// code would: for kernels outside Go (assembly, SIMD128), which trust
+// their slices. The block bounds every tile in it, so one check serves
+// them all.
+func checkBlock(nr int, transA bool, kc int, a []float32, lda int, b []float32, panels int, c []float32, ldc int, rows int) {
+	needA := (rows-1)*lda + kc
+	if transA {
+		needA = (kc-1)*lda + rows
+	}
+	if kc < 1 || rows < 1 || panels < 1 || len(a) < needA || len(b) < panels*kc*nr || len(c) < (rows-1)*ldc+panels*nr {
+		panic(fmt.Sprintf("kernel: block operands too short: kc %d, rows %d, panels %d, a %d (need %d), b %d, c %d", kc, rows, panels, len(a), needA, len(b), len(c)))
+	}
+}
+
 // microKernel is a set of kernels for products with panels nr wide, and
 // the cell kernels of the same instruction set.
 type microKernel struct {

@@ -49,13 +49,10 @@ func ptr(s []float32) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(s)
 // simdBlock is simdKernel's blockFunc. It checks the slices, which the
 // kernels trust, as Go code would.
 func simdBlock(transA bool, kc int, a []float32, lda int, b []float32, panels int, c []float32, ldc int, rows int) {
-	nr := wasmsimd.NR
-	needA, gemm := (rows-1)*lda+kc, simdGemmN
+	checkBlock(wasmsimd.NR, transA, kc, a, lda, b, panels, c, ldc, rows)
+	gemm := simdGemmN
 	if transA {
-		needA, gemm = (kc-1)*lda+rows, simdGemmK
-	}
-	if kc < 1 || panels < 1 || rows < 1 || len(a) < needA || len(b) < panels*kc*nr || len(c) < (rows-1)*ldc+panels*nr {
-		panic(fmt.Sprintf("kernel: block operands too short: kc %d, panels %d, rows %d, a %d (need %d), b %d, c %d", kc, panels, rows, len(a), needA, len(b), len(c)))
+		gemm = simdGemmK
 	}
 	gemm(int32(kc), ptr(a), int32(lda), ptr(b), int32(panels), ptr(c), int32(ldc), int32(rows))
 }
