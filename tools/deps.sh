@@ -9,6 +9,7 @@
 #   node                                   nodejs (the WebAssembly tests)
 #   /usr/bin/chromium                      chromium (the web app's tests)
 #   make, gcc and libc's headers           make, gcc, libc6-dev (cgo)
+#   qemu-aarch64-static                    qemu-user-static (the NEON kernels' tests)
 #
 # OpenBLAS: Debian's torch and numpy call the BLAS that the alternatives
 # system names libblas.so.3. Without OpenBLAS that is the reference BLAS, on
@@ -39,6 +40,7 @@ command -v node >/dev/null || need nodejs
 command -v make >/dev/null || need make
 command -v gcc >/dev/null || need gcc
 [ -f /usr/include/stdio.h ] || need libc6-dev
+command -v qemu-aarch64-static >/dev/null || need qemu-user-static
 
 [ -n "$missing" ] || exit 0
 missing=${missing# }

@@ -1,6 +1,6 @@
 // Package kernel holds the CPU backend's fast float32 kernels: a blocked
 // matrix multiply whose innermost tile is an assembly micro-kernel chosen
-// at run time from the CPU's features (AVX-512, AVX2 with FMA) or a pure-Go
+// at run time from the CPU's features (AVX-512, AVX2 with FMA, arm64's NEON) or a pure-Go
 // one (every other target, WebAssembly included), and the LSTM cell's
 // pointwise work. A js/wasm build with the tag wasmsimd multiplies and
 // runs the cells with SIMD128 kernels instead: a WebAssembly module that

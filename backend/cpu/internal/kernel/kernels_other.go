@@ -1,4 +1,4 @@
-//go:build !amd64 && !(js && wasm && wasmsimd)
+//go:build !amd64 && !arm64 && !(js && wasm && wasmsimd)
 
 package kernel
 
