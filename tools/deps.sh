@@ -9,6 +9,7 @@
 #   node                                   nodejs (the WebAssembly tests)
 #   /usr/bin/chromium                      chromium (the web app's tests)
 #   make, gcc and libc's headers           make, gcc, libc6-dev (cgo)
+#   g++                                    g++ (the emulated CUDA kernels, make cuda-emu)
 #
 # OpenBLAS: Debian's torch and numpy call the BLAS that the alternatives
 # system names libblas.so.3. Without OpenBLAS that is the reference BLAS, on
@@ -38,6 +39,7 @@ command -v node >/dev/null || need nodejs
 [ -x /usr/bin/chromium ] || need chromium
 command -v make >/dev/null || need make
 command -v gcc >/dev/null || need gcc
+command -v g++ >/dev/null || need g++
 [ -f /usr/include/stdio.h ] || need libc6-dev
 
 [ -n "$missing" ] || exit 0
