@@ -19,3 +19,13 @@ func TestConformance(t *testing.T) {
 	}
 	backendtest.Run(t, be)
 }
+
+// TestResident runs the Resident suite (the trainer's device path) on the
+// GPU.
+func TestResident(t *testing.T) {
+	be, err := cuda.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	backendtest.RunResident(t, be)
+}

@@ -26,8 +26,8 @@ var emulatedDevices = []struct {
 	{"Chunked", 3, 1 << 10},
 }
 
-// TestEmulatedConformance runs the conformance suite on the emulated
-// device: the backend's host code and kernels.cu
+// TestEmulatedConformance runs the conformance suite, the Resident suite
+// included, on the emulated device: the backend's host code and kernels.cu
 // against the CPU reference.
 func TestEmulatedConformance(t *testing.T) {
 	for _, g := range emulatedDevices {
@@ -37,6 +37,7 @@ func TestEmulatedConformance(t *testing.T) {
 				t.Fatal(err)
 			}
 			backendtest.Run(t, be)
+			t.Run("Resident", func(t *testing.T) { backendtest.RunResident(t, be) })
 		})
 	}
 }
