@@ -83,6 +83,7 @@ check-kernels:
 cuda-emu:
 	$(GO) vet -tags cudaemu ./backend/cuda/
 	CGO_ENABLED=1 $(GO) test -tags cudaemu -timeout 20m ./backend/cuda/
+	CGO_ENABLED=1 $(GO) test -tags cudaemu -run 'TestBenchTakesTheDevicePath|TestDeviceErrorIsOneLine' ./cmd/digits/
 
 ## cuda-check: compile the cuda-tagged code (vet, the test binary, digits) without a GPU, and run cuda-emu; CI runs it
 cuda-check: $(CUDADEV)/include/cuda.h check-kernels cuda-emu

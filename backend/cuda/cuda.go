@@ -23,9 +23,18 @@ type Backend struct {
 	fn          map[string]function
 	name        string
 	sms, shared int     // multiprocessors; opt-in dynamic shared memory per block
-	bar         uintptr // the grid barrier's two counters
+	bar         uintptr // the grid barrier's two counters, barrierBytes apart
 	scratch     region  // temporaries of one operation
 	stage       region  // small host values uploaded by one operation
+	// occupancy caches the occupancy query of the persistent kernels:
+	// blocks per SM, by kernel and dynamic shared memory.
+	occupancy map[occupancyKey]int
+}
+
+// occupancyKey is a persistent launch's kernel and shared memory.
+type occupancyKey struct {
+	name   string
+	shared int
 }
 
 // region is a device allocation reused by successive operations, which
@@ -52,7 +61,8 @@ func New() (*Backend, error) {
 func newBackend(dev *device) (*Backend, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	be := &Backend{dev: dev, fn: make(map[string]function), name: dev.name, sms: dev.sms, shared: dev.sharedOptIn}
+	be := &Backend{dev: dev, fn: make(map[string]function), name: dev.name, sms: dev.sms, shared: dev.sharedOptIn,
+		occupancy: make(map[occupancyKey]int)}
 	if err := dev.bind(); err != nil {
 		return nil, fmt.Errorf("cuda: %s: set context: %w", be.name, err)
 	}
@@ -68,9 +78,9 @@ func newBackend(dev *device) (*Backend, error) {
 			return nil, fmt.Errorf("cuda: kernel %s: shared memory %d bytes: %w", name, be.shared, err)
 		}
 	}
-	bar, err := dev.alloc(8)
+	bar, err := dev.alloc(2 * barrierBytes)
 	if err == nil {
-		err = dev.memset32(bar, 0, 2)
+		err = dev.memset32(bar, 0, 2*barrierBytes/4)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cuda: %s: grid barrier: %w", be.name, err)
@@ -94,11 +104,13 @@ func (be *Backend) enter() func() {
 	return runtime.UnlockOSThread
 }
 
-// check panics on a driver error: the backend's methods have no error
-// result, and a failing driver call mid-run is a broken device or a bug.
+// check panics with a backend.DeviceError on a driver error: the
+// backend's methods have no error result, and a failing driver call mid-run
+// is a broken device (or a kernel that faulted), which the command reports
+// as a one-line error (backend.Recover).
 func (be *Backend) check(what string, err error) {
 	if err != nil {
-		panic(fmt.Sprintf("cuda: %s: %s: %v", be.name, what, err))
+		panic(&backend.DeviceError{Err: fmt.Errorf("cuda: %s: %s: %w", be.name, what, err)})
 	}
 }
 
@@ -220,9 +232,12 @@ func (be *Backend) reserveRegion(r *region, n int) {
 }
 
 // stageInts uploads integers as float32 values and returns their device
-// address: labels and lengths. The copy waits for earlier work on the
-// default stream, which may still read the stage.
+// address: labels and lengths; for none, 0 (NULL). The copy waits for
+// earlier work on the default stream, which may still read the stage.
 func (be *Backend) stageInts(v []int) uintptr {
+	if len(v) == 0 {
+		return 0
+	}
 	f := make([]float32, len(v))
 	for i, x := range v {
 		f[i] = float32(x)
@@ -248,8 +263,14 @@ func (be *Backend) launchGrid(name string, gx, gy int, args ...any) {
 // launchCooperative runs a persistent kernel, every block co-resident.
 func (be *Backend) launchCooperative(name string, p lstmPlan, args ...any) {
 	f := be.fn[name]
-	n, err := be.dev.maxActiveBlocks(f, threads, p.Shared)
-	be.check(name+": occupancy", err)
+	key := occupancyKey{name, p.Shared}
+	n, ok := be.occupancy[key]
+	if !ok {
+		var err error
+		n, err = be.dev.maxActiveBlocks(f, threads, p.Shared)
+		be.check(name+": occupancy", err)
+		be.occupancy[key] = n
+	}
 	if n*be.sms < p.Grid {
 		panic(fmt.Sprintf("cuda: %s: %s: %d blocks with %d bytes of shared memory cannot all be resident (%d per SM)", be.name, name, p.Grid, p.Shared, n))
 	}

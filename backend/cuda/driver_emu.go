@@ -12,6 +12,8 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"unsafe"
 )
@@ -32,6 +34,9 @@ type device struct {
 	maxShared map[function]int // per kernel, as set by setMaxShared
 	launches  uint64           // launches so far: each draws its orders from seed+launches
 	seed      uint64
+	// failAt, when not 0, makes launch number failAt and those after it
+	// fail as a driver would after a kernel fault (CUDAEMU_FAIL_LAUNCH).
+	failAt uint64
 }
 
 // function is a kernel of emu_kernels.cc's table.
@@ -48,8 +53,21 @@ const (
 	emuThreadsPerSM  = 2048
 )
 
-// openDevice opens the emulated device with the default geometry.
-func openDevice() (*device, error) { return emulated(emuSMs, emuShared, 1), nil }
+// openDevice opens the emulated device with the default geometry. The
+// environment variable CUDAEMU_FAIL_LAUNCH=N makes its Nth launch and
+// every later one fail, to test what a driver error in the middle of a
+// run does.
+func openDevice() (*device, error) {
+	d := emulated(emuSMs, emuShared, 1)
+	if v := os.Getenv("CUDAEMU_FAIL_LAUNCH"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || n == 0 {
+			return nil, fmt.Errorf("cuda: CUDAEMU_FAIL_LAUNCH=%q: want a launch number from 1", v)
+		}
+		d.failAt = n
+	}
+	return d, nil
+}
 
 // emulated returns an emulated device of sms multiprocessors whose blocks
 // may use up to shared bytes of dynamic shared memory, drawing its block
@@ -158,8 +176,11 @@ func (d *device) launch(f function, gx, gy, threads, shared int, cooperative boo
 	}
 	d.mu.Lock()
 	d.launches++
-	seed := d.seed + d.launches
+	seed, failed := d.seed+d.launches, d.failAt > 0 && d.launches >= d.failAt
 	d.mu.Unlock()
+	if failed {
+		return errors.New("unspecified launch failure (CUDA_ERROR_LAUNCH_FAILED, injected by CUDAEMU_FAIL_LAUNCH)")
+	}
 	var h *C.uint64_t
 	if len(holders) > 0 {
 		h = (*C.uint64_t)(unsafe.Pointer(&holders[0]))

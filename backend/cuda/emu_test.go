@@ -3,6 +3,7 @@
 package cuda
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/lstm-digits/lstm-digits/backend"
 	"github.com/lstm-digits/lstm-digits/backend/backendtest"
 )
 
@@ -141,5 +143,49 @@ func TestEmulatorGuardPage(t *testing.T) {
 	// a build with -asan.
 	if err == nil || !strings.Contains(string(out), "SEGV") {
 		t.Fatalf("a write past an allocation: %v, output:\n%s", err, out)
+	}
+}
+
+// TestDeviceError checks that a driver error in the middle of a run (an
+// injected launch failure) reaches the caller as a backend.DeviceError
+// that names the operation, and that the staging of no integers and the
+// occupancy cache work.
+func TestDeviceError(t *testing.T) {
+	t.Setenv("CUDAEMU_FAIL_LAUNCH", "2")
+	be, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := be.New(4)
+	be.Scale(x, 2) // launch 1
+	err = func() (err error) {
+		defer backend.Recover(&err)
+		be.Scale(x, 2) // launch 2 fails
+		return nil
+	}()
+	var de *backend.DeviceError
+	if !errors.As(err, &de) || !strings.Contains(err.Error(), "launch scale") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("a failed launch gave %v, want a one-line DeviceError naming it", err)
+	}
+	if p := be.stageInts(nil); p != 0 {
+		t.Errorf("stageInts(nil) = %#x, want 0", p)
+	}
+}
+
+// TestOccupancyCached checks that the occupancy query of a persistent
+// launch is asked once per kernel and shared memory size.
+func TestOccupancyCached(t *testing.T) {
+	be, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := backend.LSTMShape{T: 2, B: 2, Input: 3, Hidden: 4}
+	a := &backend.LSTMForwardArgs{Shape: s, W: backend.LSTMWeights{Wih: be.New(16 * 3), Whh: be.New(16 * 4)},
+		X: be.New(12), Y: be.New(16), LdY: 4, HN: be.New(8), CN: be.New(8)}
+	be.LSTMForward(a)
+	be.LSTMForward(a)
+	p, _ := planForward(s.B, s.Hidden, s.HiddenOut(), be.sms, be.shared)
+	if n, ok := be.occupancy[occupancyKey{"lstm_forward", p.Shared}]; !ok || n < 1 || len(be.occupancy) != 1 {
+		t.Errorf("occupancy cache %v after two launches of lstm_forward with %d bytes", be.occupancy, p.Shared)
 	}
 }

@@ -21,21 +21,24 @@
 // ---------------------------------------------------------------------
 // Grid barrier for the persistent LSTM kernels, launched cooperatively
 // (cuLaunchCooperativeKernel guarantees that every block is resident).
-// bar[0] counts arrivals and is back to 0 after every barrier; bar[1] is
+// bar[0] counts arrivals and is back to 0 after every barrier;
+// bar[BAR_GEN], on a cache line of its own (barrierBytes in plan.go), is
 // the generation, bumped by the last block to arrive. The waiting threads
 // pause between reads of it (which also lets the CPU emulator's other
 // blocks run).
+#define BAR_GEN 32
+
 __device__ void grid_sync(unsigned int *bar)
 {
     __syncthreads();
     if (threadIdx.x == 0) {
-        volatile unsigned int *gen = bar + 1;
+        volatile unsigned int *gen = bar + BAR_GEN;
         unsigned int g = *gen;
         __threadfence();
         if (atomicAdd(bar, 1u) == gridDim.x - 1) {
             atomicExch(bar, 0u);
             __threadfence();
-            atomicAdd(bar + 1, 1u);
+            atomicAdd(bar + BAR_GEN, 1u);
         } else {
             while (*gen == g)
                 __nanosleep(32);
