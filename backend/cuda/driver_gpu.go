@@ -38,8 +38,10 @@ static const char *error_name(CUresult r) {
 import "C"
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
+	"strings"
 	"unsafe"
 
 	_ "github.com/lstm-digits/lstm-digits/backend/cuda/internal/probe" // a clear error before cu's init
@@ -96,10 +98,36 @@ func openDevice() (*device, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cuda: %s: %w", d.name, err)
 	}
-	if d.mod, err = cu.LoadData(kernelsPTX); err != nil {
-		return nil, fmt.Errorf("cuda: %s: load kernels (JIT-compiling the PTX): %w", d.name, err)
+	// The driver writes the JIT's messages into these buffers; on a
+	// failure they say why (an unsupported PTX ISA, a register limit).
+	errLog, infoLog := make([]byte, 16<<10), make([]byte, 16<<10)
+	d.mod, err = cu.LoadDataEx(kernelsPTX, &cu.JITErrorLogBuffer{Buffer: errLog}, &cu.JITInfoLogBuffer{Buffer: infoLog})
+	runtime.KeepAlive(errLog)
+	runtime.KeepAlive(infoLog)
+	if err != nil {
+		return nil, fmt.Errorf("cuda: %s: load kernels (JIT-compiling the PTX): %w; JIT log: %s", d.name, err, jitLog(errLog, infoLog))
 	}
 	return d, nil
+}
+
+// jitLog returns the JIT's messages from its NUL-terminated log buffers on
+// one line.
+func jitLog(bufs ...[]byte) string {
+	var lines []string
+	for _, b := range bufs {
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			b = b[:i]
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				lines = append(lines, l)
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return "empty"
+	}
+	return strings.Join(lines, " | ")
 }
 
 // attribute returns an attribute of the device.
