@@ -26,7 +26,7 @@ WORKER   = web/static/worker.wasm
 SIMD     = web/static/simd.wasm web/static/simd.js
 WASMSRC := $(shell find . -name '*.go' -not -path './cmd/*' -not -path './tools/*' -not -path './.dev/*' -not -name '*_test.go')
 
-.PHONY: run build deps test test-native test-wasm test-arm64 lint bench train subset fixtures fuzz clean cuda kernels check-kernels cuda-check gpu-bundle
+.PHONY: run build deps test test-native test-wasm test-arm64 lint bench train subset fixtures fuzz clean cuda kernels check-kernels cuda-check cuda-emu gpu-bundle
 
 ## run: build digits and serve the web app on http://127.0.0.1:8080
 run: build
@@ -79,8 +79,14 @@ check-kernels:
 	if [ $$rc -ne 0 ]; then echo "check-kernels: kernels.ptx is not what kernels.cu compiles to: run make kernels"; exit 1; fi; \
 	echo "check-kernels: kernels.ptx matches kernels.cu ($$want)"
 
-## cuda-check: compile the cuda-tagged code (vet, the test binary, digits) without a GPU; CI runs it
-cuda-check: $(CUDADEV)/include/cuda.h check-kernels
+## cuda-emu: the conformance suite on kernels.cu compiled for the CPU (build tag cudaemu; needs g++, no GPU, no CUDA)
+cuda-emu:
+	$(GO) vet -tags cudaemu ./backend/cuda/
+	CGO_ENABLED=1 $(GO) test -tags cudaemu -timeout 20m ./backend/cuda/
+	CGO_ENABLED=1 $(GO) test -tags cudaemu -run 'TestBenchTakesTheDevicePath|TestDeviceErrorIsOneLine' ./cmd/digits/
+
+## cuda-check: compile the cuda-tagged code (vet, the test binary, digits) without a GPU, and run cuda-emu; CI runs it
+cuda-check: $(CUDADEV)/include/cuda.h check-kernels cuda-emu
 	$(CUDAENV) $(GO) vet -tags cuda ./...
 	$(CUDAENV) $(GO) test -tags cuda -c -o $(CUDADEV)/cudatest ./backend/cuda/
 	$(CUDAENV) $(GO) build -tags cuda -o $(CUDADEV)/digits ./cmd/digits
@@ -107,6 +113,7 @@ lint:
 	GOOS=js GOARCH=wasm $(GO) vet $(WASMPKGS) ./tools/wasmbench/ ./web/... ./wasm/...
 	GOOS=js GOARCH=wasm $(GO) vet -tags wasmsimd $(WASMPKGS) ./tools/wasmbench/ ./web/... ./wasm/...
 	CGO_ENABLED=0 $(GO) build ./...
+	tools/gpu/run_test.sh
 
 # WEB_REQUIRE_BROWSER: the web app's test in headless Chromium fails, not
 # skips, without Chromium. The web app's tests run after the others, alone:

@@ -9,6 +9,7 @@
 #   node                                   nodejs (the WebAssembly tests)
 #   /usr/bin/chromium                      chromium (the web app's tests)
 #   make, gcc and libc's headers           make, gcc, libc6-dev (cgo)
+#   g++                                    g++ (the emulated CUDA kernels, make cuda-emu)
 #   qemu-aarch64-static                    qemu-user-static (the NEON kernels' tests)
 #
 # OpenBLAS: Debian's torch and numpy call the BLAS that the alternatives
@@ -39,6 +40,7 @@ command -v node >/dev/null || need nodejs
 [ -x /usr/bin/chromium ] || need chromium
 command -v make >/dev/null || need make
 command -v gcc >/dev/null || need gcc
+command -v g++ >/dev/null || need g++
 [ -f /usr/include/stdio.h ] || need libc6-dev
 command -v qemu-aarch64-static >/dev/null || need qemu-user-static
 

@@ -5,7 +5,13 @@
 //
 //	func TestConformance(t *testing.T) { backendtest.Run(t, mybackend.New()) }
 //
-// and a new backend is done when Run passes on it. Run has a subtest per
+// and a new backend is done when Run passes on it. A backend that also
+// implements backend.Resident (training wholly on its device) runs
+// RunResident as well: the gather of a batch from the uploaded bytes,
+// exact against the host's byte/255, the loss with its count of right
+// answers (ties included), and the squared norm written to a buffer, on
+// views with NaN around them. backend/reference, the plain definition,
+// implements it too, its device the host. Run has a subtest per
 // operation, and for the LSTM per case and check, so that
 // go test -run 'TestConformance/LSTM/PrimesProj/FiniteDifferences' reruns
 // one. Inputs are drawn from generators seeded by the test's name, so a

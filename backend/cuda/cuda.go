@@ -1,4 +1,4 @@
-//go:build cuda
+//go:build cuda || cudaemu
 
 package cuda
 
@@ -9,89 +9,83 @@ import (
 	"unsafe"
 
 	"github.com/lstm-digits/lstm-digits/backend"
-	_ "github.com/lstm-digits/lstm-digits/backend/cuda/internal/probe" // a clear error before cu's init
-	"gorgonia.org/cu"
 )
 
 // Backend computes on one GPU, in the device's primary context. All its
 // work goes to the default stream, in order; only downloads (and
 // SumSquares) wait for it. It is not safe for concurrent use.
+//
+// Built with the tag cudaemu instead of cuda, the same Backend computes on
+// an emulated device: kernels.cu compiled for the CPU (see device in
+// driver_emu.go).
 type Backend struct {
-	dev         cu.Device
-	ctx         cu.CUContext
-	mod         cu.Module
-	fn          map[string]cu.Function
+	dev         *device
+	fn          map[string]function
 	name        string
-	sms, shared int        // multiprocessors; opt-in dynamic shared memory per block
-	bar         uintptr    // the grid barrier's two counters
-	scratch     region     // temporaries of one operation
-	stage       region     // small host values uploaded by one operation
-	one         [3]float32 // host side of small downloads
+	sms, shared int     // multiprocessors; opt-in dynamic shared memory per block
+	bar         uintptr // the grid barrier's two counters, barrierBytes apart
+	scratch     region  // temporaries of one operation
+	stage       region  // small host values uploaded by one operation
+	// occupancy caches the occupancy query of the persistent kernels:
+	// blocks per SM, by kernel and dynamic shared memory.
+	occupancy map[occupancyKey]int
+}
+
+// occupancyKey is a persistent launch's kernel and shared memory.
+type occupancyKey struct {
+	name   string
+	shared int
 }
 
 // region is a device allocation reused by successive operations, which
 // run in order on the default stream, and grown when one needs more.
 type region struct {
-	ptr  cu.DevicePtr
+	ptr  uintptr
 	size int // bytes
 	used int
 }
 
 // New opens GPU 0, loads the kernels (the driver JIT-compiles the PTX for
-// the GPU) and returns the backend.
+// the GPU) and returns the backend. Under the tag cudaemu it opens the
+// emulated device.
 func New() (*Backend, error) {
+	dev, err := openDevice()
+	if err != nil {
+		return nil, err
+	}
+	return newBackend(dev)
+}
+
+// newBackend finds the kernels on an opened device and makes the grid
+// barrier.
+func newBackend(dev *device) (*Backend, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	dev, err := cu.GetDevice(0)
-	if err != nil {
-		return nil, fmt.Errorf("cuda: device 0: %w", err)
-	}
-	be := &Backend{dev: dev, fn: make(map[string]cu.Function)}
-	if be.name, err = dev.Name(); err != nil {
-		return nil, fmt.Errorf("cuda: device 0 name: %w", err)
-	}
-	if be.ctx, err = dev.RetainPrimaryCtx(); err != nil {
-		return nil, fmt.Errorf("cuda: %s: primary context: %w", be.name, err)
-	}
-	if err := cu.SetCurrentContext(be.ctx); err != nil {
+	be := &Backend{dev: dev, fn: make(map[string]function), name: dev.name, sms: dev.sms, shared: dev.sharedOptIn,
+		occupancy: make(map[occupancyKey]int)}
+	if err := dev.bind(); err != nil {
 		return nil, fmt.Errorf("cuda: %s: set context: %w", be.name, err)
 	}
-	coop, err := deviceAttribute(dev, attrCooperativeLaunch)
-	if err == nil && coop == 0 {
-		err = fmt.Errorf("no cooperative launch, which the LSTM kernels need")
-	}
-	if err == nil {
-		be.sms, err = deviceAttribute(dev, attrSMs)
-	}
-	if err == nil {
-		be.shared, err = deviceAttribute(dev, attrSharedOptIn)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cuda: %s: %w", be.name, err)
-	}
-	if be.mod, err = cu.LoadData(kernelsPTX); err != nil {
-		return nil, fmt.Errorf("cuda: %s: load kernels (JIT-compiling the PTX): %w", be.name, err)
-	}
 	for _, name := range kernelNames {
-		f, err := be.mod.Function(name)
+		f, err := dev.function(name)
 		if err != nil {
 			return nil, fmt.Errorf("cuda: kernel %s: %w", name, err)
 		}
 		be.fn[name] = f
 	}
 	for _, name := range []string{"lstm_forward", "lstm_backward"} {
-		if err := setMaxShared(be.fn[name], be.shared); err != nil {
+		if err := dev.setMaxShared(be.fn[name], be.shared); err != nil {
 			return nil, fmt.Errorf("cuda: kernel %s: shared memory %d bytes: %w", name, be.shared, err)
 		}
 	}
-	bar, err := cu.MemAlloc(8)
+	bar, err := dev.alloc(2 * barrierBytes)
 	if err == nil {
-		err = cu.MemsetD32(bar, 0, 2)
+		err = dev.memset32(bar, 0, 2*barrierBytes/4)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cuda: %s: grid barrier: %w", be.name, err)
 	}
-	be.bar = uintptr(bar)
+	be.bar = bar
 	return be, nil
 }
 
@@ -105,16 +99,18 @@ func (be *Backend) Name() string { return "cuda (" + be.name + ")" }
 // returned function when done.
 func (be *Backend) enter() func() {
 	runtime.LockOSThread()
-	be.check("set context", cu.SetCurrentContext(be.ctx))
+	be.check("set context", be.dev.bind())
 	be.scratch.used, be.stage.used = 0, 0
 	return runtime.UnlockOSThread
 }
 
-// check panics on a driver error: the backend's methods have no error
-// result, and a failing driver call mid-run is a broken device or a bug.
+// check panics with a backend.DeviceError on a driver error: the
+// backend's methods have no error result, and a failing driver call mid-run
+// is a broken device (or a kernel that faulted), which the command reports
+// as a one-line error (backend.Recover).
 func (be *Backend) check(what string, err error) {
 	if err != nil {
-		panic(fmt.Sprintf("cuda: %s: %s: %v", be.name, what, err))
+		panic(&backend.DeviceError{Err: fmt.Errorf("cuda: %s: %s: %w", be.name, what, err)})
 	}
 }
 
@@ -126,7 +122,7 @@ type Buffer struct {
 }
 
 // allocation is device memory, freed when no Buffer refers to it.
-type allocation struct{ ptr cu.DevicePtr }
+type allocation struct{ ptr uintptr }
 
 // Len returns the number of values.
 func (b Buffer) Len() int { return b.n }
@@ -149,7 +145,7 @@ func ptr(b backend.Buffer) uintptr {
 	if !ok {
 		panic(fmt.Sprintf("cuda: buffer of type %T belongs to another backend", b))
 	}
-	return uintptr(buf.mem.ptr) + 4*uintptr(buf.off)
+	return buf.mem.ptr + 4*uintptr(buf.off)
 }
 
 // New returns a zeroed buffer of n values.
@@ -157,18 +153,11 @@ func (be *Backend) New(n int) backend.Buffer {
 	defer be.enter()()
 	a := &allocation{}
 	if n > 0 {
-		p, err := cu.MemAlloc(int64(4 * n))
+		p, err := be.dev.alloc(4 * n)
 		be.check(fmt.Sprintf("allocate %d values", n), err)
-		be.check("zero", cu.MemsetD32(p, 0, int64(n)))
+		be.check("zero", be.dev.memset32(p, 0, n))
 		a.ptr = p
-		ctx := be.ctx
-		runtime.AddCleanup(a, func(p cu.DevicePtr) {
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			if cu.SetCurrentContext(ctx) == nil {
-				cu.MemFree(p)
-			}
-		}, p)
+		runtime.AddCleanup(a, be.dev.free, p)
 	}
 	return Buffer{mem: a, n: n}
 }
@@ -178,7 +167,7 @@ func (be *Backend) Upload(dst backend.Buffer, src []float32) {
 	defer be.enter()()
 	mustLen("Upload", len(src), dst.Len())
 	if len(src) > 0 {
-		be.check("upload", cu.MemcpyHtoD(cu.DevicePtr(ptr(dst)), unsafe.Pointer(&src[0]), int64(4*len(src))))
+		be.check("upload", be.dev.upload(ptr(dst), unsafe.Pointer(&src[0]), 4*len(src)))
 	}
 }
 
@@ -191,7 +180,7 @@ func (be *Backend) Download(dst []float32, src backend.Buffer) {
 func (be *Backend) download(dst []float32, src backend.Buffer) {
 	mustLen("Download", len(dst), src.Len())
 	if len(dst) > 0 {
-		be.check("download", cu.MemcpyDtoH(unsafe.Pointer(&dst[0]), cu.DevicePtr(ptr(src)), int64(4*len(dst))))
+		be.check("download", be.dev.download(unsafe.Pointer(&dst[0]), ptr(src), 4*len(dst)))
 	}
 }
 
@@ -199,7 +188,7 @@ func (be *Backend) download(dst []float32, src backend.Buffer) {
 func (be *Backend) Zero(b backend.Buffer) {
 	defer be.enter()()
 	if b.Len() > 0 {
-		be.check("zero", cu.MemsetD32(cu.DevicePtr(ptr(b)), 0, int64(b.Len())))
+		be.check("zero", be.dev.memset32(ptr(b), 0, b.Len()))
 	}
 }
 
@@ -208,7 +197,7 @@ func (be *Backend) Copy(dst, src backend.Buffer) {
 	defer be.enter()()
 	mustLen("Copy", src.Len(), dst.Len())
 	if src.Len() > 0 {
-		be.check("copy", cu.MemcpyDtoD(cu.DevicePtr(ptr(dst)), cu.DevicePtr(ptr(src)), int64(4*src.Len())))
+		be.check("copy", be.dev.copy(ptr(dst), ptr(src), 4*src.Len()))
 	}
 }
 
@@ -222,15 +211,15 @@ func (be *Backend) alloc(r *region, n int) uintptr {
 			panic("cuda: a region grew in the middle of an operation") // operations size their temporaries first
 		}
 		if r.size > 0 {
-			be.check("synchronize", cu.Synchronize())
-			be.check("free", cu.MemFree(r.ptr))
+			be.check("synchronize", be.dev.synchronize())
+			be.dev.free(r.ptr)
 		}
 		size := max(bytes, 2*r.size)
-		p, err := cu.MemAlloc(int64(size))
+		p, err := be.dev.alloc(size)
 		be.check(fmt.Sprintf("allocate %d bytes of temporaries", size), err)
 		r.ptr, r.size = p, size
 	}
-	p := uintptr(r.ptr) + uintptr(r.used)
+	p := r.ptr + uintptr(r.used)
 	r.used += bytes
 	return p
 }
@@ -243,21 +232,23 @@ func (be *Backend) reserveRegion(r *region, n int) {
 }
 
 // stageInts uploads integers as float32 values and returns their device
-// address: labels and lengths. The copy waits for earlier work on the
-// default stream, which may still read the stage.
+// address: labels and lengths; for none, 0 (NULL). The copy waits for
+// earlier work on the default stream, which may still read the stage.
 func (be *Backend) stageInts(v []int) uintptr {
+	if len(v) == 0 {
+		return 0
+	}
 	f := make([]float32, len(v))
 	for i, x := range v {
 		f[i] = float32(x)
 	}
 	p := be.alloc(&be.stage, len(f))
-	be.check("upload integers", cu.MemcpyHtoD(cu.DevicePtr(p), unsafe.Pointer(&f[0]), int64(4*len(f))))
+	be.check("upload integers", be.dev.upload(p, unsafe.Pointer(&f[0]), 4*len(f)))
 	return p
 }
 
 // launch runs kernel name on grid blocks of threads threads, passing each
-// argument in an 8-byte holder, as cu.Function.Launch reads 8 bytes
-// behind every parameter pointer.
+// argument in an 8-byte holder (packArgs).
 func (be *Backend) launch(name string, grid int, args ...any) {
 	be.launchGrid(name, grid, 1, args...)
 }
@@ -266,24 +257,26 @@ func (be *Backend) launch(name string, grid int, args ...any) {
 func (be *Backend) launchGrid(name string, gx, gy int, args ...any) {
 	h, err := packArgs(args...)
 	be.check(name, err)
-	params := make([]unsafe.Pointer, len(h))
-	for i := range h {
-		params[i] = unsafe.Pointer(&h[i])
-	}
-	be.check("launch "+name, be.fn[name].Launch(gx, gy, 1, threads, 1, 1, 0, cu.Stream{}, params))
+	be.check("launch "+name, be.dev.launch(be.fn[name], gx, gy, threads, 0, false, h))
 }
 
 // launchCooperative runs a persistent kernel, every block co-resident.
 func (be *Backend) launchCooperative(name string, p lstmPlan, args ...any) {
 	f := be.fn[name]
-	n, err := f.MaxActiveBlocksPerMultiProcessor(threads, int64(p.Shared))
-	be.check(name+": occupancy", err)
+	key := occupancyKey{name, p.Shared}
+	n, ok := be.occupancy[key]
+	if !ok {
+		var err error
+		n, err = be.dev.maxActiveBlocks(f, threads, p.Shared)
+		be.check(name+": occupancy", err)
+		be.occupancy[key] = n
+	}
 	if n*be.sms < p.Grid {
 		panic(fmt.Sprintf("cuda: %s: %s: %d blocks with %d bytes of shared memory cannot all be resident (%d per SM)", be.name, name, p.Grid, p.Shared, n))
 	}
 	h, err := packArgs(args...)
 	be.check(name, err)
-	be.check("launch "+name, launchCooperative(f, p.Grid, threads, p.Shared, h))
+	be.check("launch "+name, be.dev.launch(f, p.Grid, 1, threads, p.Shared, true, h))
 }
 
 func mustLen(op string, got, want int) {

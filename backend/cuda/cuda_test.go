@@ -1,4 +1,4 @@
-//go:build cuda
+//go:build cuda && !cudaemu
 
 package cuda_test
 
@@ -18,4 +18,14 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	backendtest.Run(t, be)
+}
+
+// TestResident runs the Resident suite (the trainer's device path) on the
+// GPU.
+func TestResident(t *testing.T) {
+	be, err := cuda.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	backendtest.RunResident(t, be)
 }

@@ -27,4 +27,12 @@
 // The files without the build tag hold the host-side logic that needs no
 // GPU (launch plans, argument packing, the embedded PTX and its check), so
 // that go test ./... tests it anywhere.
+//
+// Built with the tag cudaemu instead (make cuda-emu, which needs only
+// g++), the package computes on an emulated device: kernels.cu compiled as
+// C++ for the CPU with emu.h, our header of CUDA's built-ins, each CUDA
+// thread a fiber, behind the same driver methods (driver_emu.go in place
+// of driver_gpu.go). The whole Backend, its launch plans and argument
+// packing included, then runs the conformance suite without a GPU;
+// NOTES.md says what that catches and what only a GPU can.
 package cuda

@@ -5,6 +5,11 @@
 set -eu
 cd "$(dirname "$0")"
 NVCC=${NVCC:-nvcc}
+# nvcc 11.8 refuses gcc 12, Debian bookworm's default, as its host
+# compiler; Debian's nvidia-cuda-toolkit brings g++-11.
+if [ -z "${NVCC_CCBIN:-}" ] && command -v g++-11 >/dev/null; then
+	export NVCC_CCBIN=g++-11
+fi
 flags="-ptx -arch=compute_80"
 sum=$(sha256sum kernels.cu | cut -d' ' -f1)
 tmp=$(mktemp)

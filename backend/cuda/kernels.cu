@@ -12,25 +12,36 @@
 
 #define SIGMOID(x) (1.0f / (1.0f + expf(-(x))))
 
+// DYNAMIC_SHARED declares the block's dynamic shared memory, the bytes the
+// launch gives it; the CPU emulator's header (emu.h) has its own.
+#ifndef DYNAMIC_SHARED
+#define DYNAMIC_SHARED(type, name) extern __shared__ type name[]
+#endif
+
 // ---------------------------------------------------------------------
 // Grid barrier for the persistent LSTM kernels, launched cooperatively
 // (cuLaunchCooperativeKernel guarantees that every block is resident).
-// bar[0] counts arrivals and is back to 0 after every barrier; bar[1] is
-// the generation, bumped by the last block to arrive.
+// bar[0] counts arrivals and is back to 0 after every barrier;
+// bar[BAR_GEN], on a cache line of its own (barrierBytes in plan.go), is
+// the generation, bumped by the last block to arrive. The waiting threads
+// pause between reads of it (which also lets the CPU emulator's other
+// blocks run).
+#define BAR_GEN 32
+
 __device__ void grid_sync(unsigned int *bar)
 {
     __syncthreads();
     if (threadIdx.x == 0) {
-        volatile unsigned int *gen = bar + 1;
+        volatile unsigned int *gen = bar + BAR_GEN;
         unsigned int g = *gen;
         __threadfence();
         if (atomicAdd(bar, 1u) == gridDim.x - 1) {
             atomicExch(bar, 0u);
             __threadfence();
-            atomicAdd(bar + 1, 1u);
+            atomicAdd(bar + BAR_GEN, 1u);
         } else {
-            while (*gen == g) {
-            }
+            while (*gen == g)
+                __nanosleep(32);
         }
         __threadfence();
     }
@@ -304,7 +315,7 @@ extern "C" __global__ void lstm_forward(
     float *y, int ldy, float *hn, float *cn,
     int T, int B, int H, int O, int reverse, int J, int staged, int bc, unsigned int *bar)
 {
-    extern __shared__ float smem[];
+    DYNAMIC_SHARED(float, smem);
     const int G = 4 * H, j0 = blockIdx.x * J, jn = max(0, min(J, H - j0));
     const int ld = O + 1; // padded row of the h chunk: no bank conflicts
     float *ws = smem;     // [4][J][O] when staged
@@ -426,7 +437,7 @@ extern "C" __global__ void lstm_backward(
     float *dh0, float *dc0,
     int T, int B, int H, int O, int reverse, int J, int JO, int staged, int bc, unsigned int *bar)
 {
-    extern __shared__ float smem[];
+    DYNAMIC_SHARED(float, smem);
     const int G = 4 * H;
     const int j0 = blockIdx.x * J, jn = max(0, min(J, H - j0));
     const int o0 = blockIdx.x * JO, on = max(0, min(JO, O - o0));

@@ -1,8 +1,10 @@
-//go:build cuda
+//go:build cuda || cudaemu
 
 package cuda
 
 import (
+	"fmt"
+
 	"github.com/lstm-digits/lstm-digits/backend"
 )
 
@@ -39,27 +41,97 @@ func (be *Backend) lengths(l []int, B int) uintptr {
 	return be.stageInts(l)
 }
 
+// operand is a buffer that an LSTM launch indexes: n values (at least n
+// with atLeast, for the strided Y and DY); optional ones may be nil, and
+// the kernels then take NULL for them.
+type operand struct {
+	name              string
+	b                 backend.Buffer
+	n                 int
+	optional, atLeast bool
+}
+
+// checkOperands panics unless every operand has the values the kernels
+// index: a kernel does not check, and a GPU writes past a short buffer
+// into whatever follows it.
+func checkOperands(op string, ops []operand) {
+	for _, o := range ops {
+		switch {
+		case o.b == nil && o.optional:
+		case o.b == nil:
+			panic(fmt.Sprintf("cuda: %s: %s is missing", op, o.name))
+		case o.atLeast && o.b.Len() < o.n:
+			panic(fmt.Sprintf("cuda: %s: %s has %d values, want at least %d", op, o.name, o.b.Len(), o.n))
+		case !o.atLeast:
+			mustLen(op+" "+o.name, o.b.Len(), o.n)
+		}
+	}
+}
+
+// weightOperands are the operands of a direction's weights w (or their
+// gradients), named with prefix: the biases only with s.Bias, W_hr only
+// with a projection.
+func weightOperands(prefix string, s backend.LSTMShape, w backend.LSTMWeights) []operand {
+	G := 4 * s.Hidden
+	ops := []operand{{name: prefix + "Wih", b: w.Wih, n: G * s.Input}, {name: prefix + "Whh", b: w.Whh, n: G * s.HiddenOut()}}
+	if s.Bias {
+		ops = append(ops, operand{name: prefix + "Bih", b: w.Bih, n: G}, operand{name: prefix + "Bhh", b: w.Bhh, n: G})
+	}
+	if s.Proj > 0 {
+		ops = append(ops, operand{name: prefix + "Whr", b: w.Whr, n: s.Proj * s.Hidden})
+	}
+	return ops
+}
+
+// strided returns the values a [rows, width] matrix with row stride ld
+// spans, and panics unless ld ≥ width.
+func strided(op string, rows, width, ld int) int {
+	if ld < width {
+		panic(fmt.Sprintf("cuda: %s: LdY %d is less than the output's %d values per row", op, ld, width))
+	}
+	if rows == 0 {
+		return 0
+	}
+	return (rows-1)*ld + width
+}
+
+// biases returns the device addresses of the biases, or NULL for a layer
+// without them (whatever the weights hold).
+func biases(s backend.LSTMShape, w backend.LSTMWeights) (bih, bhh uintptr) {
+	if !s.Bias {
+		return 0, 0
+	}
+	return ptr(w.Bih), ptr(w.Bhh)
+}
+
 // LSTMForward runs one direction of one layer over every step.
 func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 	defer be.enter()()
 	s := a.Shape
 	T, B, H, O, G := s.T, s.B, s.Hidden, s.HiddenOut(), 4*s.Hidden
-	mustLen("LSTMForward x", a.X.Len(), T*B*s.Input)
+	checkOperands("LSTMForward", append(weightOperands("", s, a.W),
+		operand{name: "X", b: a.X, n: T * B * s.Input},
+		operand{name: "H0", b: a.H0, n: B * O, optional: true},
+		operand{name: "C0", b: a.C0, n: B * H, optional: true},
+		operand{name: "Y", b: a.Y, n: strided("LSTMForward", T*B, O, a.LdY), atLeast: true},
+		operand{name: "HN", b: a.HN, n: B * O},
+		operand{name: "CN", b: a.CN, n: B * H},
+		operand{name: "Reserve", b: a.Reserve, n: be.ReserveLen(s), optional: true}))
 	mustFit("LSTMForward", be.ReserveLen(s))
 	p, err := planForward(B, H, O, be.sms, be.shared)
 	be.check("LSTMForward", err)
 	var base uintptr
 	if a.Reserve != nil {
-		mustLen("LSTMForward reserve", a.Reserve.Len(), be.ReserveLen(s))
 		base = ptr(a.Reserve)
 	} else {
 		base = be.alloc(&be.scratch, be.ReserveLen(s))
 	}
 	res := splitReserve(s, base)
 	be.gemm(false, true, T*B, G, s.Input, ptr(a.X), s.Input, ptr(a.W.Wih), s.Input, 0, res.gates, G)
+	bih, bhh := biases(s, a.W)
 	be.launchCooperative("lstm_forward", p,
 		res.gates, res.c, res.h, res.m,
-		ptr(a.W.Whh), ptr(a.W.Bih), ptr(a.W.Bhh), ptr(a.W.Whr),
+		ptr(a.W.Whh), bih, bhh, ptr(a.W.Whr),
 		ptr(a.H0), ptr(a.C0), be.lengths(a.Lengths, B),
 		ptr(a.Y), a.LdY, ptr(a.HN), ptr(a.CN),
 		T, B, H, O, s.Reverse, p.J, p.Staged, p.BC, be.bar)
@@ -70,7 +142,18 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 	defer be.enter()()
 	s := a.Shape
 	T, B, H, O, G := s.T, s.B, s.Hidden, s.HiddenOut(), 4*s.Hidden
-	mustLen("LSTMBackward reserve", a.Reserve.Len(), be.ReserveLen(s))
+	checkOperands("LSTMBackward", append(append(weightOperands("", s, a.W), weightOperands("D", s, a.DW)...),
+		operand{name: "X", b: a.X, n: T * B * s.Input},
+		operand{name: "H0", b: a.H0, n: B * O, optional: true},
+		operand{name: "C0", b: a.C0, n: B * H, optional: true},
+		operand{name: "Reserve", b: a.Reserve, n: be.ReserveLen(s)},
+		operand{name: "DY", b: a.DY, n: strided("LSTMBackward", T*B, O, a.LdY), atLeast: true},
+		operand{name: "DHN", b: a.DHN, n: B * O, optional: true},
+		operand{name: "DCN", b: a.DCN, n: B * H, optional: true},
+		operand{name: "DX", b: a.DX, n: T * B * s.Input, optional: true},
+		operand{name: "DH0", b: a.DH0, n: B * O, optional: true},
+		operand{name: "DC0", b: a.DC0, n: B * H, optional: true}))
+	mustFit("LSTMBackward", be.ReserveLen(s))
 	p, err := planBackward(B, H, O, be.sms, be.shared)
 	be.check("LSTMBackward", err)
 	res := splitReserve(s, ptr(a.Reserve))

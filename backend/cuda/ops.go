@@ -1,4 +1,4 @@
-//go:build cuda
+//go:build cuda || cudaemu
 
 package cuda
 
@@ -8,7 +8,6 @@ import (
 	"unsafe"
 
 	"github.com/lstm-digits/lstm-digits/backend"
-	"gorgonia.org/cu"
 )
 
 // SwapAxes01 writes the [a, b, f] array src to dst as [b, a, f].
@@ -84,8 +83,11 @@ func (be *Backend) SumSquares(b backend.Buffer) float32 {
 	defer be.enter()()
 	out := be.alloc(&be.scratch, 1)
 	be.launch("sum_squares", 1, out, ptr(b), long(b.Len()))
-	be.check("download", cu.MemcpyDtoH(unsafe.Pointer(&be.one[0]), cu.DevicePtr(out), 4))
-	return be.one[0]
+	// The host side is an allocation of its own: cgo refuses a pointer
+	// into memory that holds Go pointers, such as the Backend.
+	v := new(float32)
+	be.check("download", be.dev.download(unsafe.Pointer(v), out, 4))
+	return *v
 }
 
 // Scale multiplies b by s.
@@ -135,7 +137,7 @@ func (be *Backend) UploadSet(pixels, labels []uint8, width int) (backend.Set, er
 		src []uint8
 	}{{s.pixels, pixels}, {s.labels, labels}} {
 		if len(c.src) > 0 {
-			be.check("upload data set", cu.MemcpyHtoD(cu.DevicePtr(ptr(c.dst)), unsafe.Pointer(&c.src[0]), int64(len(c.src))))
+			be.check("upload data set", be.dev.upload(ptr(c.dst), unsafe.Pointer(&c.src[0]), len(c.src)))
 		}
 	}
 	return s, nil

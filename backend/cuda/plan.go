@@ -36,6 +36,10 @@ const (
 	maxItems  = 4   // accumulators per thread in lstm_backward's product
 	// maxGrid caps the blocks of the grid-stride pointwise kernels.
 	maxGrid = 4096
+	// barrierBytes separates the grid barrier's two counters (BAR_GEN in
+	// kernels.cu, in unsigned ints): each on a cache line of its own, so
+	// that the blocks' arrivals do not contend with the spinning reads.
+	barrierBytes = 128
 )
 
 // packArgs turns kernel arguments into the 8-byte holders that

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -93,6 +95,18 @@ func TestPlans(t *testing.T) {
 	}
 	if _, err := planForward(1, 1, 1<<20, 132, 48<<10); err == nil {
 		t.Error("planForward accepted a row of h larger than shared memory")
+	}
+}
+
+// TestBarrierLayout checks that the grid barrier's counters are as far
+// apart in kernels.cu as the backend allocates them.
+func TestBarrierLayout(t *testing.T) {
+	m := regexp.MustCompile(`(?m)^#define BAR_GEN (\d+)$`).FindSubmatch(kernelsSource)
+	if m == nil {
+		t.Fatal("kernels.cu defines no BAR_GEN")
+	}
+	if gen, _ := strconv.Atoi(string(m[1])); 4*gen != barrierBytes || barrierBytes < 128 {
+		t.Errorf("BAR_GEN %d unsigned ints, barrierBytes %d: want the generation barrierBytes (at least a 128-byte line) after the count", gen, barrierBytes)
 	}
 }
 

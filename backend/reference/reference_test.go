@@ -12,3 +12,7 @@ import (
 // gradients, padding and batch independence, accumulation, untouched
 // inputs) and its float64 transcriptions hold it to the math.
 func TestConformance(t *testing.T) { backendtest.Run(t, reference.New()) }
+
+// TestResident runs the Resident suite on the reference, whose device is
+// the host.
+func TestResident(t *testing.T) { backendtest.RunResident(t, reference.New()) }

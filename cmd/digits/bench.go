@@ -3,14 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"time"
 
+	"github.com/lstm-digits/lstm-digits/backend"
 	"github.com/lstm-digits/lstm-digits/digit"
 	"github.com/lstm-digits/lstm-digits/lstm"
 	"github.com/lstm-digits/lstm-digits/mnist"
@@ -35,6 +38,11 @@ type benchResult struct {
 	TrainSamplesPerSec float64 `json:"train_samples_per_sec"`
 	TrainGFLOPS        float64 `json:"train_gflops"`
 	InferMS            float64 `json:"infer_ms"`
+	// Path is how a training step was taken: "host" (a host batch through
+	// Classifier.TrainStep) or "device" (backend.Resident: the batch
+	// gathered on the device, one download per step, as digits train
+	// takes it there).
+	Path string `json:"path"`
 }
 
 func runBench(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer) error {
@@ -56,15 +64,21 @@ func runBench(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	opt := lstm.NewAdam(c.Params(), lstm.DefaultAdam())
 	rng := rand.New(rand.NewPCG(1, 2))
-	x, labels := randomBatch(rng, *batch)
-
-	trainStep := func() error {
-		_, err := c.TrainStep(x, labels, opt, 0)
-		return err
+	budget := time.Duration(*seconds * float64(time.Second))
+	path := "host"
+	var train time.Duration
+	if _, ok := be.(backend.Resident); ok {
+		path = "device"
+		train, err = deviceStepTime(ctx, c, rng, *batch, budget)
+	} else {
+		opt := lstm.NewAdam(c.Params(), lstm.DefaultAdam())
+		x, labels := randomBatch(rng, *batch)
+		train, err = medianTime(ctx, func() error {
+			_, err := c.TrainStep(x, labels, opt, 0)
+			return err
+		}, budget)
 	}
-	train, err := medianTime(ctx, trainStep, time.Duration(*seconds*float64(time.Second)))
 	if err != nil {
 		return err
 	}
@@ -80,15 +94,67 @@ func runBench(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		Impl: "lstm-digits", Device: be.Name(), Threads: runtime.GOMAXPROCS(0), Batch: *batch,
 		TrainSamplesPerSec: float64(*batch) / train.Seconds(),
 		TrainGFLOPS:        c.TrainFLOPs(*batch, 28) / train.Seconds() / 1e9,
-		InferMS:            infer.Seconds() * 1e3,
+		InferMS:            infer.Seconds() * 1e3, Path: path,
 	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(r)
 	}
 	fmt.Fprintf(stdout, "device %s, %d threads, seed model (2×LSTM 128, 28 steps of 28)\n", r.Device, r.Threads)
-	fmt.Fprintf(stdout, "training, batch %d:  %8.1f samples/s  %6.2f GFLOP/s\n", r.Batch, r.TrainSamplesPerSec, r.TrainGFLOPS)
+	fmt.Fprintf(stdout, "training, batch %d:  %8.1f samples/s  %6.2f GFLOP/s  (%s path)\n", r.Batch, r.TrainSamplesPerSec, r.TrainGFLOPS, r.Path)
 	fmt.Fprintf(stdout, "inference, 1 digit:  %8.3f ms\n", r.InferMS)
 	return nil
+}
+
+// deviceStepTime returns the median time of a training step taken as
+// digits train takes it on a backend.Resident device: lstm.Trainer.Run over
+// a byte training set of random images (8 batches, uploaded once), each
+// batch gathered on the device and one download per step. The first step,
+// which uploads the set, is the warm-up.
+func deviceStepTime(ctx context.Context, c *lstm.Classifier, rng *rand.Rand, batch int, budget time.Duration) (time.Duration, error) {
+	n := 8 * batch
+	pixels, labels := make([]uint8, n*mnist.Pixels), make([]uint8, n)
+	for i := range pixels {
+		pixels[i] = uint8(rng.UintN(256))
+	}
+	for i := range labels {
+		labels[i] = uint8(rng.IntN(mnist.Classes))
+	}
+	set, err := mnist.NewSet(pixels, labels)
+	if err != nil {
+		return 0, err
+	}
+	batches, err := mnist.NewBatches(set, batch, 1)
+	if err != nil {
+		return 0, err
+	}
+	tr, err := lstm.NewTrainer(c, lstm.TrainConfig{Epochs: math.MaxInt32, Batch: batch, Adam: lstm.DefaultAdam(), Seed: 1})
+	if err != nil {
+		return 0, err
+	}
+	run, stop := context.WithCancel(ctx)
+	defer stop()
+	var times []time.Duration
+	var start, last time.Time
+	err = tr.Run(run, batches, nil, func(lstm.StepReport) {
+		now := time.Now()
+		if last.IsZero() {
+			start = now // after the warm-up step
+		} else {
+			times = append(times, now.Sub(last))
+		}
+		last = now
+		if len(times) >= 3 && now.Sub(start) >= budget {
+			stop()
+		}
+	}, nil)
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	if !errors.Is(err, context.Canceled) {
+		return 0, fmt.Errorf("bench: training on the device path: %w", err)
+	}
+	slices.Sort(times)
+	return times[len(times)/2], nil
 }
 
 // randomBatch returns n random 28×28 images and labels.

@@ -21,6 +21,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+
+	"github.com/lstm-digits/lstm-digits/backend"
 )
 
 // command is one subcommand of digits.
@@ -71,7 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("digits "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	err := cmd.run(ctx, fs, args[1:], stdout)
+	err := runRecovering(ctx, cmd, fs, args[1:], stdout)
 	switch {
 	case err == nil:
 		return 0
@@ -89,6 +91,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "digits %s: %v\n", cmd.name, err)
 	return exitFailure
+}
+
+// runRecovering runs cmd, turning a device's failure in the middle of the
+// work (a backend.DeviceError, such as a GPU driver error) into its error.
+func runRecovering(ctx context.Context, cmd *command, fs *flag.FlagSet, args []string, stdout io.Writer) (err error) {
+	defer backend.Recover(&err)
+	return cmd.run(ctx, fs, args, stdout)
 }
 
 // parse parses args into fs, turning a flag error into a usageError and
