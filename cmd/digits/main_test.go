@@ -72,7 +72,7 @@ func TestBenchJSON(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
 		t.Fatalf("bench --json printed %q: %v", stdout.String(), err)
 	}
-	for _, k := range []string{"device", "threads", "train_samples_per_sec", "infer_ms"} {
+	for _, k := range []string{"device", "threads", "train_samples_per_sec", "infer_ms", "infer_samples_per_sec"} {
 		if v, ok := r[k]; !ok || v == 0.0 {
 			t.Fatalf("bench --json lacks a value for %q: %v", k, r)
 		}
