@@ -85,19 +85,19 @@ func runBench(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	one, _ := randomBatch(rng, 1)
-	infer, err := medianTime(ctx, func() error {
-		_, err := c.Logits(one)
-		return err
-	}, time.Second)
+	// inferTime is the median time of the logits of n random digits.
+	inferTime := func(n int) (time.Duration, error) {
+		x, _ := randomBatch(rng, n)
+		return medianTime(ctx, func() error {
+			_, err := c.Logits(x)
+			return err
+		}, time.Second)
+	}
+	infer, err := inferTime(1)
 	if err != nil {
 		return err
 	}
-	many, _ := randomBatch(rng, *batch)
-	inferBatch, err := medianTime(ctx, func() error {
-		_, err := c.Logits(many)
-		return err
-	}, time.Second)
+	inferBatch, err := inferTime(*batch)
 	if err != nil {
 		return err
 	}
