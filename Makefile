@@ -36,11 +36,12 @@ run: build
 build: $(WASM).br $(WORKER).br $(SIMD)
 	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o bin/digits ./cmd/digits
 
+# The page and the worker compute with the SIMD128 kernels (or, where the
+# browser has none, the pure-Go ones): they need simd.wasm and simd.js
+# beside them.
 $(WASM): $(WASMSRC) go.mod go.sum
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -o $@ ./wasm
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -tags wasmsimd -o $@ ./wasm
 
-# The worker computes with the SIMD128 kernels: it needs simd.wasm and
-# simd.js beside it.
 $(WORKER): $(WASMSRC) go.mod go.sum
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -tags wasmsimd -o $@ ./wasm/worker
 
@@ -138,10 +139,14 @@ test-arm64:
 	done
 
 # The packages run twice: with the pure-Go kernels, and with the SIMD128
-# ones linked in Node by $(WASMSIMD)/go_js_wasm_exec.
+# ones linked in Node by $(WASMSIMD)/go_js_wasm_exec. The kernel and CPU
+# backend packages run a third time built with the SIMD128 kernels in an
+# engine without them (LSTMSIMD_OFF: the stand-ins are linked), where they
+# fall back to the pure-Go kernels, as in a browser without SIMD128.
 test-wasm:
 	PATH="$(WASMEXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test $(WASMPKGS)
 	GOOS=js GOARCH=wasm $(GO) test -tags wasmsimd -exec "$(CURDIR)/$(WASMSIMD)/go_js_wasm_exec" $(WASMPKGS)
+	LSTMSIMD_OFF=1 GOOS=js GOARCH=wasm $(GO) test -count=1 -tags wasmsimd -exec "$(CURDIR)/$(WASMSIMD)/go_js_wasm_exec" ./backend/cpu/internal/kernel/ ./backend/cpu/
 
 ## bench: our training step and inference beside PyTorch's, same thread count, alternating
 bench: build

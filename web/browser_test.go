@@ -107,6 +107,9 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("inference-ms %q: not a positive number", ms)
 	}
 	t.Logf("one prediction in Chromium: %s ms", ms)
+	if k, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`[data-testid="kernels"]`))); err != nil || !strings.HasPrefix(k, "wasmsimd") {
+		t.Errorf("the page computes with the kernels %q (%v), want the SIMD128 ones", k, err)
+	}
 	checkMaps(ctx, t, "the drawn 1", true)
 
 	// Point at step 14 of layer 1's hidden state: its row is marked.
@@ -230,8 +233,9 @@ type browser struct {
 // timeout. It skips without Chromium or without the built wasm, unless
 // WEB_REQUIRE_BROWSER is set (make test sets it). Screenshots go to
 // $WEB_ARTIFACTS (default: a temporary folder; the test logs where), and
-// one is taken when the test fails.
-func openBrowser(t *testing.T, timeout time.Duration) *browser {
+// one is taken when the test fails. Each of wrap, in order, wraps the
+// site's handler.
+func openBrowser(t *testing.T, timeout time.Duration, wrap ...func(http.Handler) http.Handler) *browser {
 	if testing.Short() {
 		t.Skip("a browser test")
 	}
@@ -260,7 +264,11 @@ func openBrowser(t *testing.T, timeout time.Duration) *browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.srv = &http.Server{Handler: site, ReadHeaderTimeout: 10 * time.Second}
+	var h http.Handler = site
+	for _, w := range wrap {
+		h = w(h)
+	}
+	b.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go b.srv.Serve(ln)
 	t.Cleanup(func() { b.srv.Close() })
 	b.url = "http://" + ln.Addr().String() + "/"
@@ -365,7 +373,7 @@ func (b *browser) checkConsole() {
 var offlineNeeds = []string{
 	"/", "/app.js", "/wasm_exec.js", "/app.css", "/manifest.webmanifest", "/web/app.wasm",
 	ModelPath, "/web/app.css", "/web/icon.svg", "/web/icon-192.png", "/web/icon-512.png",
-	"/web/store.js", WorkerPath, "/web/worker.wasm", "/web/simd.wasm", "/web/simd.js", digit.SubsetPath,
+	"/web/store.js", "/web/linksimd.js", WorkerPath, "/web/worker.wasm", "/web/simd.wasm", "/web/simd.js", digit.SubsetPath,
 }
 
 func jsList(ss []string) string {

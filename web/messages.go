@@ -13,7 +13,8 @@ type messages struct {
 	draw, drawHint                 string
 	clear, undo, example           string
 	modelSees, prediction, noInk   string
-	probabilities, inferenceMs     string // inferenceMs: milliseconds
+	probabilities, inferenceMs     string // inferenceMs: milliseconds, the kernels (simd or noSIMD)
+	simd, noSIMD                   string // the kernels the page and its workers compute with
 	inside, insideHint, step       string // step: step number
 	probsPerStep                   string
 	hidden, cell                   string // layer number
@@ -74,7 +75,8 @@ var (
 		draw:      "Draw a digit", drawHint: "Draw with a mouse, finger or pen. Keys: Delete clears, Ctrl+Z undoes, E draws an example.",
 		clear: "Clear", undo: "Undo", example: "Example",
 		modelSees: "What the model sees (28×28)", prediction: "Prediction", noInk: "Draw a digit to see what the model reads.",
-		probabilities: "Probabilities", inferenceMs: "One prediction took %.1f ms (WebAssembly, in this tab)",
+		probabilities: "Probabilities", inferenceMs: "One prediction took %.2f ms (WebAssembly with %s, in this tab)",
+		simd: "the SIMD128 kernels", noSIMD: "the pure-Go kernels, slower: this browser has no WebAssembly SIMD128",
 		inside:       "Inside the LSTM",
 		insideHint:   "Each row is one time step: the model has read that many rows of the image. Point at a row (or move the slider) to highlight it in the 28×28 image.",
 		step:         "Step %d of 28",
@@ -141,7 +143,8 @@ var (
 		draw:      "写一个数字", drawHint: "可用鼠标、手指或手写笔书写。按键：Delete 清除，Ctrl+Z 撤销，E 画一个示例。",
 		clear: "清除", undo: "撤销", example: "示例",
 		modelSees: "模型看到的图像（28×28）", prediction: "预测", noInk: "写一个数字，看看模型读到了什么。",
-		probabilities: "概率", inferenceMs: "一次预测耗时 %.1f 毫秒（WebAssembly，在此标签页中）",
+		probabilities: "概率", inferenceMs: "一次预测耗时 %.2f 毫秒（WebAssembly，%s，在此标签页中）",
+		simd: "SIMD128 内核", noSIMD: "纯 Go 内核，较慢：此浏览器不支持 WebAssembly SIMD128",
 		inside:       "LSTM 内部",
 		insideHint:   "每一行是一个时间步：模型已读入图像的这么多行。指向某一行（或拖动滑块），即可在 28×28 图像中高亮该行。",
 		step:         "第 %d 步，共 28 步",

@@ -16,10 +16,12 @@ package web
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
+	"github.com/lstm-digits/lstm-digits/backend/cpu"
 	"github.com/lstm-digits/lstm-digits/lstm"
 	"github.com/lstm-digits/lstm-digits/mnist"
 )
@@ -145,8 +147,9 @@ func (p *Page) Render() app.UI {
 				app.H3().Text(m.probabilities),
 				p.renderBars(),
 				app.P().Class("ms").Body(
-					app.If(p.probs != nil, app.Text(fmt.Sprintf(m.inferenceMs, p.ms))),
+					app.If(p.probs != nil, app.Text(fmt.Sprintf(m.inferenceMs, p.ms, kernelsText(m)))),
 					app.Span().Class("hidden-value").DataSet("testid", "inference-ms").Text(p.msText()),
+					app.Span().Class("hidden-value").DataSet("testid", "kernels").Text(cpu.Kernels()[0]),
 				),
 			),
 			p.renderInside(m),
@@ -238,6 +241,21 @@ func (p *Page) probText(d int) string {
 		return ""
 	}
 	return strconv.FormatFloat(p.probs[d], 'f', 3, 64)
+}
+
+// kernelsText says in m's words which kernels the page computes with.
+func kernelsText(m *messages) string {
+	if pureGo() {
+		return m.noSIMD
+	}
+	return m.simd
+}
+
+// pureGo reports whether the page, in a browser without WebAssembly
+// SIMD128, computes with the pure-Go kernels; its workers, in the same
+// browser, do too.
+func pureGo() bool {
+	return app.IsClient && !strings.HasPrefix(cpu.Kernels()[0], "wasmsimd")
 }
 
 func (p *Page) msText() string {

@@ -24,13 +24,13 @@ import (
 
 // static holds what the Makefile builds into static/: app.wasm (the page)
 // and worker.wasm (the training worker), each with its precompressed .br
-// and .gz, and the worker's SIMD kernels simd.wasm with their loader
-// simd.js.
+// and .gz, and the SIMD kernels simd.wasm with their loader simd.js, which
+// both use.
 //
 //go:embed static
 var static embed.FS
 
-//go:embed app.css icon.svg worker.js store.js
+//go:embed app.css icon.svg worker.js store.js linksimd.js
 var files embed.FS
 
 // CSP is the Content-Security-Policy of every response: nothing remote,
@@ -100,17 +100,17 @@ func readBuild(name string) (build, error) {
 }
 
 // newSite returns the site serving the given page and worker wasm, and
-// the worker's SIMD kernels and their loader.
+// the SIMD kernels and their loader.
 func newSite(version string, page, worker build, simd, simdJS []byte) (*Site, error) {
-	var text [4][]byte
-	for i, name := range []string{"app.css", "icon.svg", "worker.js", "store.js"} {
+	var text [5][]byte
+	for i, name := range []string{"app.css", "icon.svg", "worker.js", "store.js", "linksimd.js"} {
 		b, err := files.ReadFile(name)
 		if err != nil {
 			return nil, err
 		}
 		text[i] = b
 	}
-	css, svg, workerJS, storeJS := text[0], text[1], text[2], text[3]
+	css, svg, workerJS, storeJS, linkJS := text[0], text[1], text[2], text[3], text[4]
 	Route() // the server pre-renders the pages: it needs the routes too
 	s := &Site{
 		app: &app.Handler{
@@ -125,8 +125,10 @@ func newSite(version string, page, worker build, simd, simdJS []byte) (*Site, er
 				SVG:        "/web/icon.svg",
 				AppleTouch: "/web/icon-192.png",
 			},
-			Styles:                  []string{"/web/app.css"},
-			Scripts:                 []string{"/web/store.js"},
+			Styles: []string{"/web/app.css"},
+			// Run before app.js: linksimd.js links app.wasm to simd.wasm's
+			// kernels through simd.js.
+			Scripts:                 []string{"/web/store.js", "/web/simd.js", "/web/linksimd.js"},
 			BackgroundColor:         "#f7f7f4",
 			ThemeColor:              "#1d4e89",
 			LoadingLabel:            "Loading the model… {progress}%",
@@ -146,6 +148,7 @@ func newSite(version string, page, worker build, simd, simdJS []byte) (*Site, er
 			digit.SubsetPath:    {body: assets.MNISTSubset, contentType: "application/gzip"},
 			WorkerPath:          {body: workerJS, contentType: "text/javascript; charset=utf-8"},
 			"/web/store.js":     {body: storeJS, contentType: "text/javascript; charset=utf-8"},
+			"/web/linksimd.js":  {body: linkJS, contentType: "text/javascript; charset=utf-8"},
 			"/web/app.css":      {body: css, contentType: "text/css; charset=utf-8"},
 			"/web/icon.svg":     {body: svg, contentType: "image/svg+xml", immutable: true},
 			"/web/icon-192.png": {body: icon(192), contentType: "image/png", immutable: true},

@@ -91,6 +91,7 @@ func (t *trainPanel) Render() app.UI {
 	return app.Section().Class("panel train").Body(
 		app.H2().Text(m.trainTitle),
 		app.P().Class("hint").Text(m.trainHint),
+		app.If(pureGo(), app.P().Class("hint").DataSet("testid", "no-simd").Text(m.noSIMD)),
 		app.Div().Class("form").Body(
 			app.Label().Class("field wide").Body(
 				app.Span().Text(m.startFrom),

@@ -1,7 +1,8 @@
 // The web app's training worker: it runs worker.wasm (Go package
 // wasm/worker), which trains the LSTM off the page's thread, its matrix
 // products and cells computed by the SIMD128 kernels of simd.wasm (loaded
-// by simd.js, package backend/cpu/internal/kernel/wasmsimd). It stores each
+// by simd.js, package backend/cpu/internal/kernel/wasmsimd), or by Go's
+// own where the browser has no SIMD128. It stores each
 // model it sends the page in IndexedDB itself (store.js), which keeps that
 // copy off the page's thread. Messages that
 // arrive while the wasm loads wait in a queue and are handed over, in
@@ -21,12 +22,9 @@ self.lstmWorkerReady = (handle) => {
 (async () => {
   try {
     const go = new Go();
-    let simd;
-    try {
-      simd = await LSTMSIMD.compile(fetch("/web/simd.wasm"));
-    } catch (err) {
-      throw new Error("this browser's WebAssembly has no SIMD128, which training needs (" + err + ")");
-    }
+    // Without SIMD128 the stand-ins are linked and Go trains with its
+    // pure-Go kernels, slower (the page says so).
+    const simd = await LSTMSIMD.compile(fetch("/web/simd.wasm")).catch(() => null);
     LSTMSIMD.addImports(go.importObject, simd);
     const { instance } = await WebAssembly.instantiateStreaming(fetch("/web/worker.wasm"), go.importObject);
     LSTMSIMD.attach(simd, instance);

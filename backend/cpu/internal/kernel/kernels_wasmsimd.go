@@ -11,7 +11,12 @@ import (
 
 // The SIMD128 kernels of package wasmsimd's module, which the host links
 // to the import module lstmsimd (wasmsimd/simd.js does). Addresses are
-// byte offsets in the Go instance's memory, which the kernels share.
+// byte offsets in the Go instance's memory, which the kernels share. A
+// host whose engine has no SIMD128 links stand-ins instead, and linked
+// says which: 1 for the kernels, 0 for stand-ins that must not be called.
+
+//go:wasmimport lstmsimd linked
+func simdLinked() int32
 
 //go:wasmimport lstmsimd gemm_n
 func simdGemmN(kc int32, a unsafe.Pointer, lda int32, b unsafe.Pointer, panels int32, c unsafe.Pointer, ldc int32, rows int32)
@@ -57,5 +62,11 @@ func simdBlock(transA bool, kc int, a []float32, lda int, b []float32, panels in
 	gemm(int32(kc), ptr(a), int32(lda), ptr(b), int32(panels), ptr(c), int32(ldc), int32(rows))
 }
 
-// kernels lists the micro-kernels this build can run, fastest first.
-func kernels() []microKernel { return []microKernel{simdKernel, goKernel} }
+// kernels lists the micro-kernels this build can run, fastest first:
+// the pure-Go kernels alone where the host could not link SIMD128 ones.
+func kernels() []microKernel {
+	if simdLinked() == 0 {
+		return []microKernel{goKernel}
+	}
+	return []microKernel{simdKernel, goKernel}
+}

@@ -1,5 +1,6 @@
 // exec.js runs a Go program built for js/wasm with -tags wasmsimd in Node,
-// with the SIMD kernels of simd.wasm linked to it by simd.js; it is what
+// with the SIMD kernels of simd.wasm linked to it by simd.js (or, with
+// LSTMSIMD_OFF set, the stand-ins of an engine without SIMD128); it is what
 // Go's wasm_exec_node.js does, plus those links. go_js_wasm_exec beside it
 // calls it: node exec.js <folder of wasm_exec.js> <binary> [arguments].
 "use strict";
@@ -21,7 +22,9 @@ const LSTMSIMD = require("./simd.js");
 	go.argv = process.argv.slice(3);
 	go.env = Object.assign({ TMPDIR: require("os").tmpdir() }, process.env);
 	go.exit = process.exit;
-	const simd = await LSTMSIMD.compile(fs.readFileSync(path.join(__dirname, "simd.wasm")));
+	// LSTMSIMD_OFF=1 links the stand-ins instead, as in an engine with no
+	// SIMD128: the program then computes with its pure-Go kernels.
+	const simd = process.env.LSTMSIMD_OFF ? null : await LSTMSIMD.compile(fs.readFileSync(path.join(__dirname, "simd.wasm")));
 	LSTMSIMD.addImports(go.importObject, simd);
 	const { instance } = await WebAssembly.instantiate(fs.readFileSync(binary), go.importObject);
 	LSTMSIMD.attach(simd, instance);

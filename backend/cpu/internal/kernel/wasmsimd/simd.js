@@ -6,11 +6,15 @@
 //
 //	importScripts('wasm_exec.js', 'simd.js'); // or require('./simd.js') in Node
 //	const go = new Go();
-//	const simd = await LSTMSIMD.compile(bytesOrResponse);
+//	const simd = await LSTMSIMD.compile(bytesOrResponse).catch(() => null);
 //	LSTMSIMD.addImports(go.importObject, simd);
 //	const { instance } = await WebAssembly.instantiate(goModuleBytes, go.importObject);
 //	LSTMSIMD.attach(simd, instance);
 //	go.run(instance);
+//
+// Where the engine has no SIMD128, compile fails; addImports and attach
+// with no module (null) link stand-ins, and the Go side, told so by the
+// import linked, computes with its pure-Go kernels instead.
 "use strict";
 
 (() => {
@@ -50,10 +54,23 @@
 		// calls that function once attach has linked it. (A trampoline
 		// passes eight arguments, the most a kernel takes; a call costs
 		// about 40 ns in V8.)
+		//
+		// With no module (null: the engine has no SIMD128), the import
+		// module holds stand-ins: linked returns 0, which tells the Go side
+		// to use its own kernels, and any other import throws if called.
+		// (A Proxy, since without the module the names are not known.)
 		addImports(importObject, module) {
+			if (!module) {
+				importObject[importModule] = new Proxy({}, {
+					get: (_, name) => name === "linked" ? () => 0 : () => {
+						throw new Error("LSTMSIMD: " + String(name) + " called, but no SIMD128 kernels are linked");
+					},
+				});
+				return;
+			}
 			const fns = {};
 			linked.set(module, fns);
-			const imports = {};
+			const imports = { linked: () => 1 };
 			for (const { name, kind } of WebAssembly.Module.exports(module)) {
 				if (kind === "function") {
 					imports[name] = (a, b, c, d, e, f, g, h) => fns[name](a, b, c, d, e, f, g, h);
@@ -63,8 +80,12 @@
 		},
 
 		// attach instantiates module on the memory the Go instance exports
-		// and links the trampolines added by addImports to it.
+		// and links the trampolines added by addImports to it; with no
+		// module it does nothing.
 		attach(module, goInstance) {
+			if (!module) {
+				return; // stand-ins: nothing to link
+			}
 			const fns = linked.get(module);
 			if (fns === undefined) {
 				throw new Error("LSTMSIMD.attach: addImports was not called with this module");
