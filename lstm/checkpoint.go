@@ -1,6 +1,7 @@
 package lstm
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -32,22 +33,46 @@ type checkpointState struct {
 // SaveCheckpoint writes the trainer's whole state to path, atomically,
 // with the given extra metadata.
 func (t *Trainer) SaveCheckpoint(path string, meta map[string]string) error {
+	m, tensors, err := t.checkpointContents(meta)
+	if err != nil {
+		return err
+	}
+	return safetensors.WriteFile(path, m, tensors)
+}
+
+// EncodeCheckpoint returns the trainer's whole state as the bytes of a
+// checkpoint file, with the given extra metadata (for a browser's
+// IndexedDB, where there are no files).
+func (t *Trainer) EncodeCheckpoint(meta map[string]string) ([]byte, error) {
+	m, tensors, err := t.checkpointContents(meta)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := safetensors.Write(&b, m, tensors); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// checkpointContents is a checkpoint's metadata and tensors.
+func (t *Trainer) checkpointContents(meta map[string]string) (map[string]string, []safetensors.Tensor, error) {
 	if _, ok := meta[metaCheckpoint]; ok {
-		return fmt.Errorf("lstm: metadata key %q is reserved", metaCheckpoint)
+		return nil, nil, fmt.Errorf("lstm: metadata key %q is reserved", metaCheckpoint)
 	}
 	m, tensors, err := t.Model.fileContents(meta)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	st, err := json.Marshal(checkpointState{Train: t.Config, At: t.Next, AdamStep: t.Opt.Steps()})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	m[metaCheckpoint] = string(st)
 	expAvg, expAvgSq := t.Opt.state()
 	n := []int{len(expAvg)}
 	tensors = append(tensors, safetensors.Float32(tensorExpAvg, n, expAvg), safetensors.Float32(tensorExpAvgSq, n, expAvgSq))
-	return safetensors.WriteFile(path, m, tensors)
+	return m, tensors, nil
 }
 
 // LoadCheckpoint reads a checkpoint written by SaveCheckpoint and returns
@@ -57,12 +82,33 @@ func LoadCheckpoint(be backend.Backend, path string) (*Trainer, map[string]strin
 	if err != nil {
 		return nil, nil, err
 	}
-	fail := func(err error) (*Trainer, map[string]string, error) {
+	t, meta, err := checkpointTrainer(be, f)
+	if err != nil {
 		return nil, nil, fmt.Errorf("%s: checkpoint: %w", path, err)
 	}
+	return t, meta, nil
+}
+
+// DecodeCheckpoint reads the bytes of a checkpoint (from SaveCheckpoint or
+// EncodeCheckpoint) and returns a trainer on be positioned to resume, and
+// the checkpoint's metadata.
+func DecodeCheckpoint(be backend.Backend, data []byte) (*Trainer, map[string]string, error) {
+	f, err := safetensors.Parse(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	t, meta, err := checkpointTrainer(be, f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	return t, meta, nil
+}
+
+// checkpointTrainer is the trainer that the checkpoint f describes.
+func checkpointTrainer(be backend.Backend, f *safetensors.File) (*Trainer, map[string]string, error) {
 	var st checkpointState
 	if err := json.Unmarshal([]byte(f.Metadata[metaCheckpoint]), &st); err != nil {
-		return fail(fmt.Errorf("metadata %q: %v", metaCheckpoint, err))
+		return nil, nil, fmt.Errorf("metadata %q: %v", metaCheckpoint, err)
 	}
 	moments := make([][]float32, 2)
 	model := &safetensors.File{Metadata: f.Metadata}
@@ -71,7 +117,7 @@ func LoadCheckpoint(be backend.Backend, path string) (*Trainer, map[string]strin
 		case tensorExpAvg, tensorExpAvgSq:
 			v, err := t.Float32s()
 			if err != nil {
-				return fail(err)
+				return nil, nil, err
 			}
 			moments[map[string]int{tensorExpAvg: 0, tensorExpAvgSq: 1}[t.Name]] = v
 		default:
@@ -80,24 +126,24 @@ func LoadCheckpoint(be backend.Backend, path string) (*Trainer, map[string]strin
 	}
 	c, meta, err := decodeFile(be, model)
 	if err != nil {
-		return fail(err)
+		return nil, nil, err
 	}
 	for i, v := range moments {
 		if len(v) != c.Params().Count() {
-			return fail(fmt.Errorf("optimizer state has %d values, the model %d parameters", len(v), c.Params().Count()))
+			return nil, nil, fmt.Errorf("optimizer state has %d values, the model %d parameters", len(v), c.Params().Count())
 		}
 		for _, x := range v {
 			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) || i == 1 && x < 0 {
-				return fail(fmt.Errorf("optimizer state holds %v", x))
+				return nil, nil, fmt.Errorf("optimizer state holds %v", x)
 			}
 		}
 	}
 	t, err := NewTrainer(c, st.Train)
 	if err != nil {
-		return fail(err)
+		return nil, nil, err
 	}
 	if st.At.Epoch < 0 || st.At.Batch < 0 || st.At.Step < 0 || st.AdamStep < 0 {
-		return fail(fmt.Errorf("negative position %+v", st.At))
+		return nil, nil, fmt.Errorf("negative position %+v", st.At)
 	}
 	t.Next = st.At
 	t.Opt.setState(st.AdamStep, moments[0], moments[1])

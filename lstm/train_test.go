@@ -1,6 +1,7 @@
 package lstm
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/lstm-digits/lstm-digits/backend/cpu"
+	"github.com/lstm-digits/lstm-digits/safetensors"
 )
 
 // toyBatches is a Batcher over a fixed random data set of n sequences of
@@ -57,7 +59,7 @@ func (b *toyBatches) Batch(k int, x []float32, y []int) (int, error) {
 	return hi - lo, nil
 }
 
-func toyTrainer(t *testing.T) *Trainer {
+func toyTrainer(t testing.TB) *Trainer {
 	t.Helper()
 	cfg := Config{InputSize: 4, HiddenSize: 12, NumLayers: 2, Bias: true, BatchFirst: true, Dropout: 0.1}
 	c, err := NewClassifier(cpu.New(), cfg, 4, 5)
@@ -130,18 +132,30 @@ func TestTrainerResume(t *testing.T) {
 	if err := part.SaveCheckpoint(path, nil); err != nil {
 		t.Fatal(err)
 	}
-	resumed, _, err := LoadCheckpoint(cpu.New(), path)
+	data, err := part.EncodeCheckpoint(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := resumed.Run(context.Background(), train, nil, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range whole.Model.Params().List() {
-		a, _ := whole.Model.Params().Get(p.Name)
-		b, _ := resumed.Model.Params().Get(p.Name)
-		if !slices.Equal(a, b) {
-			t.Fatalf("parameter %s differs between the uninterrupted and the resumed run", p.Name)
+	for _, load := range []struct {
+		name string
+		load func() (*Trainer, map[string]string, error)
+	}{
+		{"file", func() (*Trainer, map[string]string, error) { return LoadCheckpoint(cpu.New(), path) }},
+		{"bytes", func() (*Trainer, map[string]string, error) { return DecodeCheckpoint(cpu.New(), data) }},
+	} {
+		resumed, _, err := load.load()
+		if err != nil {
+			t.Fatalf("%s: %v", load.name, err)
+		}
+		if err := resumed.Run(context.Background(), train, nil, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range whole.Model.Params().List() {
+			a, _ := whole.Model.Params().Get(p.Name)
+			b, _ := resumed.Model.Params().Get(p.Name)
+			if !slices.Equal(a, b) {
+				t.Fatalf("%s: parameter %s differs between the uninterrupted and the resumed run", load.name, p.Name)
+			}
 		}
 	}
 }
@@ -205,4 +219,39 @@ func TestTrainingIgnoresThreads(t *testing.T) {
 	if !slices.Equal(runs[0], runs[1]) || !slices.Equal(runs[0], runs[2]) {
 		t.Fatal("training with 1, 2 and 3 threads gave different parameters")
 	}
+}
+
+// FuzzDecodeCheckpoint puts arbitrary text in the "checkpoint" metadata of
+// an otherwise valid checkpoint (the JSON a browser's stored run is read
+// from), and arbitrary bytes in place of the whole: DecodeCheckpoint must
+// never panic, and a trainer it accepts must encode again.
+func FuzzDecodeCheckpoint(f *testing.F) {
+	tr := toyTrainer(f)
+	good, err := tr.EncodeCheckpoint(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(`{"train":{"lr":0.001,"batch":2},"at":{"epoch":1,"batch":0,"step":3},"adam_step":3}`, good)
+	f.Add(`{"at":{"epoch":-1}}`, good[:len(good)/2])
+	f.Fuzz(func(t *testing.T, state string, data []byte) {
+		file, err := safetensors.Parse(good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file.Metadata[metaCheckpoint] = state
+		inputs := [][]byte{data}
+		var b bytes.Buffer
+		if err := safetensors.Write(&b, file.Metadata, file.Tensors); err == nil { // else state is not UTF-8
+			inputs = append(inputs, b.Bytes())
+		}
+		for _, in := range inputs {
+			tr, _, err := DecodeCheckpoint(cpu.New(), in)
+			if err != nil {
+				continue
+			}
+			if _, err := tr.EncodeCheckpoint(nil); err != nil {
+				t.Fatalf("re-encoding an accepted checkpoint: %v", err)
+			}
+		}
+	})
 }
