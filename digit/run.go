@@ -2,9 +2,11 @@ package digit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"time"
 
@@ -30,6 +32,9 @@ type Start struct {
 	Batches     int         `json:"batches"` // per epoch
 	Steps       int         `json:"steps"`   // in the run
 	Workers     int         `json:"workers"`
+	// Done is how many of the steps a resumed run had taken before its
+	// interruption; 0 for a new run.
+	Done int `json:"done,omitempty"`
 }
 
 // Step reports a training step just taken.
@@ -109,8 +114,13 @@ type Run struct {
 	Control  Control
 	// Device names where the run computes, for the model's record.
 	Device string
+	// Checkpoint, when set, is given the run's checkpoint after every
+	// epoch but the last (ResumeRun goes on from one); an error from it
+	// stops the run.
+	Checkpoint func(ckpt []byte) error
 
 	c                 *lstm.Classifier
+	resume            *lstm.Trainer // the trainer to go on with, from a checkpoint; nil for a new run
 	fineTuned         bool
 	trainSet, testSet *mnist.Set
 	own               int // the visitor's images in trainSet, repetitions counted
@@ -137,12 +147,74 @@ func NewRun(be backend.Backend, s Settings, data *Subset, own *mnist.Set, model 
 	if err := Check(r.c); err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
+	r.images(data, own)
+	return r, nil
+}
+
+// images picks the run's training and test images from data and the
+// visitor's own digits own, as r.Settings say.
+func (r *Run) images(data *Subset, own *mnist.Set) {
+	s := r.Settings
 	r.trainSet = data.Train.Stratified(s.TrainImages, s.Seed)
 	r.testSet = data.Test.Stratified(s.TestImages, s.Seed)
 	if own != nil && s.OwnRepeats > 0 {
 		r.trainSet, r.own = withRepeats(r.trainSet, own, s.OwnRepeats), own.Len()*s.OwnRepeats
 	}
+}
+
+// Metadata keys of a run's checkpoint: its settings (JSON), how many
+// training images it had (the visitor's digits included, which may have
+// changed since), and whether it fine-tunes.
+const (
+	metaSettings    = "run_settings"
+	metaTrainImages = "run_train_images"
+	metaFineTuned   = "run_fine_tuned"
+)
+
+// ResumeRun prepares the run that the checkpoint ckpt (from a Run's
+// Checkpoint) interrupted, on be, data and the visitor's own digits own:
+// it goes on where the checkpoint was taken and ends with the same
+// parameters as a run never interrupted. It fails if the checkpoint is
+// not one, or if the run's images are no longer what they were (the
+// visitor's digits changed).
+func ResumeRun(be backend.Backend, data *Subset, own *mnist.Set, ckpt []byte) (*Run, error) {
+	tr, meta, err := lstm.DecodeCheckpoint(be, ckpt)
+	if err != nil {
+		return nil, err
+	}
+	r := &Run{c: tr.Model, resume: tr, fineTuned: meta[metaFineTuned] == "true"}
+	if err := json.Unmarshal([]byte(meta[metaSettings]), &r.Settings); err != nil {
+		return nil, fmt.Errorf("checkpoint: the run's settings: %v", err)
+	}
+	if err := r.Settings.Validate(); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	if tr.Config != r.Settings.TrainConfig() {
+		return nil, errors.New("checkpoint: its trainer's configuration is not its settings'")
+	}
+	r.images(data, own)
+	if n := strconv.Itoa(r.trainSet.Len()); n != meta[metaTrainImages] {
+		return nil, fmt.Errorf("checkpoint: the run trained on %s images, and would now on %s: your digits changed since", meta[metaTrainImages], n)
+	}
 	return r, nil
+}
+
+// checkpoint gives the trainer's checkpoint to r.Checkpoint, if set.
+func (r *Run) checkpoint(tr *lstm.Trainer) error {
+	if r.Checkpoint == nil {
+		return nil
+	}
+	settings, err := json.Marshal(r.Settings)
+	if err != nil {
+		return err
+	}
+	ckpt, err := tr.EncodeCheckpoint(map[string]string{
+		metaSettings: string(settings), metaTrainImages: strconv.Itoa(r.trainSet.Len()), metaFineTuned: strconv.FormatBool(r.fineTuned),
+	})
+	if err != nil {
+		return err
+	}
+	return r.Checkpoint(ckpt)
 }
 
 // withRepeats returns a new set of a's images followed by b's, each of b's
@@ -175,15 +247,17 @@ func (r *Run) Train(ctx context.Context, report func(rep Report, model []byte)) 
 	if err != nil {
 		return nil, err
 	}
-	tr, err := lstm.NewTrainer(r.c, s.TrainConfig())
-	if err != nil {
-		return nil, err
+	tr := r.resume
+	if tr == nil {
+		if tr, err = lstm.NewTrainer(r.c, s.TrainConfig()); err != nil {
+			return nil, err
+		}
 	}
 	tr.Replicas = r.Replicas
-	steps := s.Epochs * trainB.Len()
+	steps, done := s.Epochs*trainB.Len(), tr.Next.Step
 	report(Report{Start: &Start{
 		Config: r.c.Config(), Parameters: r.c.Params().Count(), TrainImages: r.trainSet.Len(), OwnImages: r.own,
-		TestImages: r.testSet.Len(), Batches: trainB.Len(), Steps: steps, Workers: len(r.Replicas) + 1,
+		TestImages: r.testSet.Len(), Batches: trainB.Len(), Steps: steps, Workers: len(r.Replicas) + 1, Done: done,
 	}}, nil)
 
 	start := time.Now()
@@ -194,7 +268,7 @@ func (r *Run) Train(ctx context.Context, report func(rep Report, model []byte)) 
 		seen    int
 	)
 	onStep := func(rep lstm.StepReport) {
-		perStep := time.Since(start).Seconds() / float64(rep.Step+1)
+		perStep := time.Since(start).Seconds() / float64(rep.Step+1-done)
 		if rep.Batch == 0 {
 			running, right, seen = 0, 0, 0
 		}
@@ -215,7 +289,10 @@ func (r *Run) Train(ctx context.Context, report func(rep Report, model []byte)) 
 			return err
 		}
 		report(Report{Epoch: summary(rep.Epoch, rep.Loss, rep.Accuracy, rep.SamplesPerSec, rep.Test, false)}, model)
-		return nil
+		if tr.Next.Epoch == s.Epochs {
+			return nil // the run ends: nothing to resume
+		}
+		return r.checkpoint(tr)
 	}
 	err = tr.Run(ctx, trainB, testB, onStep, onEpoch)
 	switch {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -274,5 +275,76 @@ func TestNewRunRejects(t *testing.T) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRunResume checkpoints a run of 3 epochs after each of the first two
+// and stops it after its first; the run resumed from the first checkpoint
+// ends with exactly the parameters of the run never interrupted, and
+// reports where it went on from. A checkpoint whose run's images changed
+// (the visitor's digits), or that is not one, is refused.
+func TestRunResume(t *testing.T) {
+	s := Defaults()
+	s.FromScratch, s.Hidden, s.Layers, s.Epochs, s.TrainImages, s.TestImages, s.Batch, s.OwnRepeats = true, 16, 2, 3, 300, 100, 50, 2
+	data := shippedData(t)
+	own, err := mnist.NewSet(make([]uint8, 2*mnist.Pixels), []uint8{4, 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := NewRun(cpu.New(), s, data, own, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ckpts [][]byte
+	whole.Checkpoint = func(c []byte) error { ckpts = append(ckpts, c); return nil }
+	want, err := whole.Train(context.Background(), func(Report, []byte) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ckpts) != 2 {
+		t.Fatalf("%d checkpoints over 3 epochs, want 2 (none after the last)", len(ckpts))
+	}
+
+	r, err := ResumeRun(cpu.New(), data, own, ckpts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var start *Start
+	got, err := r.Train(context.Background(), func(rep Report, _ []byte) {
+		if rep.Start != nil {
+			start = rep.Start
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if start == nil || start.Done != 7 || start.Steps != 21 {
+		t.Errorf("the resumed run starts with %+v, want 7 of 21 steps done", start)
+	}
+	a, _, err := lstm.Decode(cpu.New(), want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := lstm.Decode(cpu.New(), got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range a.Params().List() {
+		x, _ := a.Params().Get(p.Name)
+		y, _ := b.Params().Get(p.Name)
+		if !slices.Equal(x, y) {
+			t.Fatalf("parameter %s differs between the run never interrupted and the resumed one", p.Name)
+		}
+	}
+
+	fewer, err := mnist.NewSet(make([]uint8, mnist.Pixels), []uint8{4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ResumeRun(cpu.New(), data, fewer, ckpts[0]); err == nil || !strings.Contains(err.Error(), "your digits changed") {
+		t.Errorf("resuming with other digits: %v", err)
+	}
+	if _, err := ResumeRun(cpu.New(), data, own, want); err == nil {
+		t.Error("a model file, not a checkpoint, was resumed")
 	}
 }
