@@ -115,9 +115,9 @@ type Run struct {
 	// Device names where the run computes, for the model's record.
 	Device string
 	// Checkpoint, when set, is given the run's checkpoint after every
-	// epoch but the last (ResumeRun goes on from one); an error from it
-	// stops the run.
-	Checkpoint func(ckpt []byte) error
+	// epoch but the last, with the number of epochs done (ResumeRun goes
+	// on from one); an error from it stops the run.
+	Checkpoint func(ckpt []byte, epochs int) error
 
 	c                 *lstm.Classifier
 	resume            *lstm.Trainer // the trainer to go on with, from a checkpoint; nil for a new run
@@ -214,7 +214,7 @@ func (r *Run) checkpoint(tr *lstm.Trainer) error {
 	if err != nil {
 		return err
 	}
-	return r.Checkpoint(ckpt)
+	return r.Checkpoint(ckpt, tr.Next.Epoch)
 }
 
 // withRepeats returns a new set of a's images followed by b's, each of b's

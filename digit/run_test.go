@@ -296,7 +296,13 @@ func TestRunResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ckpts [][]byte
-	whole.Checkpoint = func(c []byte) error { ckpts = append(ckpts, c); return nil }
+	whole.Checkpoint = func(c []byte, epochs int) error {
+		if epochs != len(ckpts)+1 {
+			t.Errorf("checkpoint %d after %d epochs", len(ckpts)+1, epochs)
+		}
+		ckpts = append(ckpts, c)
+		return nil
+	}
 	want, err := whole.Train(context.Background(), func(Report, []byte) {})
 	if err != nil {
 		t.Fatal(err)

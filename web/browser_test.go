@@ -498,11 +498,15 @@ func replay(x, y, side float64, img []uint8) []chromedp.Action[chromedp.Void] {
 }
 
 // waitFor evaluates the JavaScript expression, a string or a promise of
-// one, every 20 ms until
-// it is not empty, for at most 10 s, and returns it. (chromedp.Poll timed
-// out here although its predicate held.)
+// one, every 20 ms until it is not empty, for at most 10 s, and returns
+// it. (chromedp.Poll timed out here although its predicate held.)
 func waitFor(ctx context.Context, expression string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	return waitWithin(ctx, 10*time.Second, expression)
+}
+
+// waitWithin is waitFor for at most limit.
+func waitWithin(ctx context.Context, limit time.Duration, expression string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	for {
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expression, chromedp.EvalAwaitPromise))

@@ -40,6 +40,8 @@ type messages struct {
 	storageFailed                     string // error
 	storedOnly                        string
 	trainTitle, trainHint             string
+	interrupted                       string // epochs done, epochs, start from, training images, batch
+	resumeRun, discardRun             string
 	startFrom, fromModel, fromScratch string
 	hiddenSize, layers, learningRate  string
 	batchSize, epochs                 string
@@ -110,9 +112,11 @@ var (
 		uploadFailed: "Could not use %s: %v", uploadDone: "Now using %s.", modelKept: "The previous model is kept.",
 		storageFailed: "This browser did not keep the model (%v); it is used until you leave the page.",
 		storedOnly:    "Kept in this browser: it is still here after a reload.",
-		trainTitle:    "Train it in your browser",
-		trainHint:     "The real 2-layer LSTM trains here, in Web Workers running the same Go code, on 10,000 MNIST images shipped with the page. The page stays responsive; the drawing above uses the new model after every epoch.",
-		startFrom:     "Start from", fromModel: "the current model (fine-tune)", fromScratch: "scratch (random weights)",
+		interrupted:   "A run was cut short (the page was reloaded or closed) after epoch %d of %d: %s, %d training images, batches of %d. Resume it from there, to the same end as if it had never stopped?",
+		resumeRun:     "Resume the run", discardRun: "Discard it",
+		trainTitle: "Train it in your browser",
+		trainHint:  "The real 2-layer LSTM trains here, in Web Workers running the same Go code, on 10,000 MNIST images shipped with the page. The page stays responsive; the drawing above uses the new model after every epoch.",
+		startFrom:  "Start from", fromModel: "the current model (fine-tune)", fromScratch: "scratch (random weights)",
 		hiddenSize: "Hidden size", layers: "Layers", learningRate: "Learning rate", batchSize: "Batch size", epochs: "Epochs",
 		trainImages: "Training images", testImages: "Test images", workers: "Workers", ownRepeats: "Your digits, repeated",
 		start: "Start", pause: "Pause", resume: "Resume", stop: "Stop",
@@ -178,9 +182,11 @@ var (
 		uploadFailed: "无法使用 %s：%v", uploadDone: "现在使用 %s。", modelKept: "已保留之前的模型。",
 		storageFailed: "此浏览器未能保存模型（%v）；离开页面前仍会使用它。",
 		storedOnly:    "已保存在此浏览器中：重新加载后仍在。",
-		trainTitle:    "在浏览器中训练",
-		trainHint:     "真正的两层 LSTM 就在这里训练：Web Worker 运行同样的 Go 代码，使用随页面提供的 10,000 张 MNIST 图像。页面保持响应；每个轮次之后，上面的书写区就会使用新模型。",
-		startFrom:     "起点", fromModel: "当前模型（微调）", fromScratch: "从零开始（随机权重）",
+		interrupted:   "有一次训练在第 %d 轮（共 %d 轮）之后被中断（页面被重新加载或关闭）：%s，%d 张训练图像，批大小 %d。要从那里继续吗？结果与从未中断时完全相同。",
+		resumeRun:     "继续训练", discardRun: "放弃",
+		trainTitle: "在浏览器中训练",
+		trainHint:  "真正的两层 LSTM 就在这里训练：Web Worker 运行同样的 Go 代码，使用随页面提供的 10,000 张 MNIST 图像。页面保持响应；每个轮次之后，上面的书写区就会使用新模型。",
+		startFrom:  "起点", fromModel: "当前模型（微调）", fromScratch: "从零开始（随机权重）",
 		hiddenSize: "隐藏层大小", layers: "层数", learningRate: "学习率", batchSize: "批量大小", epochs: "轮次",
 		trainImages: "训练图像", testImages: "测试图像", workers: "Worker 数", ownRepeats: "你的数字重复次数",
 		start: "开始", pause: "暂停", resume: "继续", stop: "停止",

@@ -1,5 +1,6 @@
 // The web app's storage in IndexedDB: the model trained or uploaded in the
-// page (so that it survives a reload) and the visitor's own digits. Every
+// page (so that it survives a reload), the checkpoint of a training run
+// (so that it can be resumed after one) and the visitor's own digits. Every
 // function returns a Promise; the Go page awaits them.
 "use strict";
 self.lstmStore = (() => {
@@ -30,6 +31,19 @@ self.lstmStore = (() => {
     getModel: () => run("models", "readonly", (s) => s.get("current")),
     putModel: (bytes, source) => run("models", "readwrite", (s) => s.put({ bytes, source }, "current")),
     deleteModel: () => run("models", "readwrite", (s) => s.delete("current")),
+    // The checkpoint of the run going on (or interrupted by a reload or a
+    // closed tab): its bytes (Uint8Array), and apart, so that the page can
+    // read it without them, what it is: {epoch, epochs, settings}.
+    putCheckpoint: (bytes, info) => run("models", "readwrite", (s) => {
+      s.put(bytes, "checkpoint");
+      return s.put(info, "checkpoint-info");
+    }),
+    getCheckpoint: () => run("models", "readonly", (s) => s.get("checkpoint")),
+    getCheckpointInfo: () => run("models", "readonly", (s) => s.get("checkpoint-info")),
+    deleteCheckpoint: () => run("models", "readwrite", (s) => {
+      s.delete("checkpoint");
+      return s.delete("checkpoint-info");
+    }),
     // The visitor's digits: {pixels: Uint8Array(784), label: 0..9} each.
     addDigit: (pixels, label) => run("digits", "readwrite", (s) => s.add({ pixels, label })),
     digits: () => run("digits", "readonly", (s) => s.getAll()),

@@ -33,6 +33,9 @@ type trainPanel struct {
 	running bool
 	paused  bool
 	view    runView // the last run, as its leader's messages tell it
+	// interrupted is a run that a reload or a closed tab cut short, which
+	// the panel offers to resume; nil for none.
+	interrupted *interruptedRun
 	// matrix is the HTML of the confusion matrix after matrixEpochs
 	// epochs in the language matrixMsg, written once, not at every update.
 	matrix       string
@@ -55,6 +58,7 @@ func (t *trainPanel) OnMount(ctx app.Context) {
 	t.ctx = ctx
 	t.page.train = t
 	t.form.Workers = defaultWorkers(app.Window().Get("navigator").Get("hardwareConcurrency").Int())
+	t.findInterrupted()
 }
 
 // defaultWorkers is the number of training workers for a browser that
@@ -91,6 +95,7 @@ func (t *trainPanel) Render() app.UI {
 	return app.Section().Class("panel train").Body(
 		app.H2().Text(m.trainTitle),
 		app.P().Class("hint").Text(m.trainHint),
+		t.renderInterrupted(m),
 		app.If(pureGo(), app.P().Class("hint").DataSet("testid", "no-simd").Text(m.noSIMD)),
 		app.Div().Class("form").Body(
 			app.Label().Class("field wide").Body(

@@ -19,9 +19,14 @@ const WorkerPath = "/web/worker.js"
 // the panel on the page's thread.
 const uiInterval = 200 * time.Millisecond
 
-// startRun starts a run with settings s: it reads the visitor's digits if
-// s asks for them, starts the workers, and hands the leader the run.
-func (t *trainPanel) startRun(s digit.Settings) {
+// startRun starts a run with settings s.
+func (t *trainPanel) startRun(s digit.Settings) { t.launch(s, false) }
+
+// launch starts a run with settings s, or, with resume set, goes on with
+// the interrupted run of IndexedDB's checkpoint, whose settings s are: it
+// reads the visitor's digits if s asks for them, starts the workers, and
+// hands the leader the run.
+func (t *trainPanel) launch(s digit.Settings, resume bool) {
 	if t.running {
 		return
 	}
@@ -30,12 +35,15 @@ func (t *trainPanel) startRun(s digit.Settings) {
 		return
 	}
 	model := t.page.modelFile
-	if !s.FromScratch && model == nil {
+	if !s.FromScratch && model == nil && !resume {
 		t.view.err = fmt.Errorf("no model to fine-tune yet")
 		return
 	}
+	if resume {
+		model = nil // the checkpoint holds the model
+	}
 	t.form = s
-	t.running, t.paused, t.view = true, false, runView{}
+	t.running, t.paused, t.view, t.interrupted = true, false, runView{}, nil
 	t.page.refresh()
 	// The rest in tasks of their own, after this one has drawn the panel.
 	t.ctx.Async(func() {
@@ -51,7 +59,7 @@ func (t *trainPanel) startRun(s digit.Settings) {
 				return
 			}
 		}
-		msg := map[string]any{"type": "train", "settings": string(settings), "model": jsBytes(model), "own": own}
+		msg := map[string]any{"type": "train", "settings": string(settings), "model": jsBytes(model), "own": own, "resume": resume}
 		nextTask()
 		t.ctx.Dispatch(func(app.Context) {
 			t.launchWorkers(s.Workers, msg)

@@ -4,9 +4,13 @@
 // in a Web Worker, where it trains the LSTM (package digit) off the
 // page's thread. It has two roles, set by the first message it gets:
 //
-//   - {type: "train", settings, model, own, peers}: the leader. It runs
-//     the training, reports each step and epoch to the page, and sends a
-//     share of every batch to each peer (a MessagePort to a replica).
+//   - {type: "train", settings, model, own, peers, resume}: the leader.
+//     It runs the training, reports each step and epoch to the page, and
+//     sends a share of every batch to each peer (a MessagePort to a
+//     replica). After each epoch but the last it stores the run's
+//     checkpoint in IndexedDB, and deletes it when the run ends, so that
+//     only a run cut short by a reload or a closed tab leaves one; with
+//     resume set, it goes on from that checkpoint instead of starting.
 //     Later messages {type: "pause" | "resume" | "stop"} steer the run.
 //   - {type: "replica", port}: a replica. It computes the gradients of the
 //     shares the leader sends on port (lstm.Classifier.ShareGradient).
@@ -85,11 +89,16 @@ func main() {
 
 // newRun prepares the run a "train" message asks for: the settings (JSON),
 // the model to fine-tune (bytes, or null), the visitor's digits ({pixels,
-// labels} bytes, or null) and the replicas' ports.
+// labels} bytes, or null) and the replicas' ports; or, with resume set,
+// the run of the checkpoint in IndexedDB (the settings then are its).
 func newRun(be *cpu.Backend, msg js.Value) (*digit.Run, error) {
 	var s digit.Settings
 	if err := json.Unmarshal([]byte(msg.Get("settings").String()), &s); err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
+	}
+	resume := msg.Get("resume").Truthy()
+	if !resume {
+		forgetCheckpoint() // an older run's, which this one replaces
 	}
 	file, err := jsbridge.Fetch(digit.SubsetPath)
 	if err != nil {
@@ -109,9 +118,22 @@ func newRun(be *cpu.Backend, msg js.Value) (*digit.Run, error) {
 	if m := msg.Get("model"); truthy(m) {
 		model = jsbridge.Bytes(m)
 	}
-	r, err := digit.NewRun(be, s, data, own, model)
+	var r *digit.Run
+	if resume {
+		r, err = resumeRun(be, data, own)
+	} else {
+		r, err = digit.NewRun(be, s, data, own, model)
+	}
 	if err != nil {
 		return nil, err
+	}
+	r.Checkpoint = func(ckpt []byte, epochs int) error {
+		settings, _ := json.Marshal(r.Settings) // Settings always encode
+		info := object(map[string]any{"epoch": epochs, "epochs": r.Settings.Epochs, "settings": string(settings)})
+		if _, err := jsbridge.Await(self.Get("lstmStore").Call("putCheckpoint", jsbridge.Uint8Array(ckpt), info)); err != nil {
+			post(object(map[string]any{"type": "stored", "error": "IndexedDB putCheckpoint: " + err.Error()}), nil)
+		}
+		return nil // a run that cannot be resumed still runs
 	}
 	peers := msg.Get("peers")
 	for i := range peers.Length() {
@@ -121,7 +143,27 @@ func newRun(be *cpu.Backend, msg js.Value) (*digit.Run, error) {
 	return r, nil
 }
 
-// train runs r, posting its reports, then its model or its error.
+// resumeRun is the run of the checkpoint in IndexedDB.
+func resumeRun(be *cpu.Backend, data *digit.Subset, own *mnist.Set) (*digit.Run, error) {
+	ckpt, err := jsbridge.Await(self.Get("lstmStore").Call("getCheckpoint"))
+	if err != nil {
+		return nil, fmt.Errorf("IndexedDB getCheckpoint: %w", err)
+	}
+	if !truthy(ckpt) {
+		return nil, errors.New("the interrupted run's checkpoint is gone from this browser's storage")
+	}
+	return digit.ResumeRun(be, data, own, jsbridge.Bytes(ckpt))
+}
+
+// forgetCheckpoint deletes the checkpoint in IndexedDB, if any. It blocks.
+func forgetCheckpoint() {
+	if _, err := jsbridge.Await(self.Get("lstmStore").Call("deleteCheckpoint")); err != nil {
+		post(object(map[string]any{"type": "stored", "error": "IndexedDB deleteCheckpoint: " + err.Error()}), nil)
+	}
+}
+
+// train runs r, posting its reports, then its model or its error; the run
+// over, its checkpoint goes.
 func train(ctx context.Context, r *digit.Run) {
 	model, err := r.Train(ctx, func(rep digit.Report, model []byte) {
 		b, _ := json.Marshal(rep) // a Report always encodes
@@ -131,6 +173,7 @@ func train(ctx context.Context, r *digit.Run) {
 		// scheduler hands back to JavaScript only when it has nothing to run.
 		time.Sleep(time.Millisecond)
 	})
+	forgetCheckpoint() // before the last post, after which the page may close this worker
 	if err != nil {
 		post(errorMessage(err), nil)
 		return
