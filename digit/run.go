@@ -1,11 +1,14 @@
 package digit
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -61,9 +64,21 @@ type EpochSummary struct {
 	// Confusion[t][p] counts the test images of digit t read as p.
 	Confusion     [][]int `json:"confusion"`
 	SamplesPerSec float64 `json:"samples_per_sec"`
+	// Memory is what the process that trains (in a browser, the leader
+	// worker) holds from the system at the epoch's end, in bytes
+	// (runtime.MemStats.Sys: in WebAssembly, its memory, which only
+	// grows). Over a run it stops growing after the first epoch.
+	Memory uint64 `json:"memory_bytes"`
 	// Stopped says the run was stopped during this epoch, which is then
 	// partial.
 	Stopped bool `json:"stopped,omitempty"`
+}
+
+// memory is the process's memory from the system (runtime.MemStats.Sys).
+func memory() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.Sys
 }
 
 // Control pauses and resumes a run from outside it, between two steps.
@@ -116,8 +131,10 @@ type Run struct {
 	Device string
 	// Checkpoint, when set, is given the run's checkpoint after every
 	// epoch but the last, with the number of epochs done (ResumeRun goes
-	// on from one); an error from it stops the run.
+	// on from one); an error from it stops the run. ckpt is the run's
+	// buffer, valid until Checkpoint returns: copy what is kept.
 	Checkpoint func(ckpt []byte, epochs int) error
+	ckptBuf    bytes.Buffer // the checkpoints' bytes, kept from one to the next
 
 	c                 *lstm.Classifier
 	resume            *lstm.Trainer // the trainer to go on with, from a checkpoint; nil for a new run
@@ -208,13 +225,14 @@ func (r *Run) checkpoint(tr *lstm.Trainer) error {
 	if err != nil {
 		return err
 	}
-	ckpt, err := tr.EncodeCheckpoint(map[string]string{
+	r.ckptBuf.Reset()
+	err = tr.WriteCheckpoint(&r.ckptBuf, map[string]string{
 		metaSettings: string(settings), metaTrainImages: strconv.Itoa(r.trainSet.Len()), metaFineTuned: strconv.FormatBool(r.fineTuned),
 	})
 	if err != nil {
 		return err
 	}
-	return r.Checkpoint(ckpt, tr.Next.Epoch)
+	return r.Checkpoint(r.ckptBuf.Bytes(), tr.Next.Epoch)
 }
 
 // withRepeats returns a new set of a's images followed by b's, each of b's
@@ -338,6 +356,18 @@ func summary(epoch int, loss, acc, speed float64, ev *lstm.Evaluation, stopped b
 	}
 	return &EpochSummary{
 		Epoch: epoch, Loss: loss, Accuracy: acc, TestLoss: ev.Loss, TestAccuracy: ev.Accuracy,
-		PerClass: perClass, Confusion: ev.Confusion, SamplesPerSec: speed, Stopped: stopped,
+		PerClass: perClass, Confusion: ev.Confusion, SamplesPerSec: speed, Stopped: stopped, Memory: memory(),
 	}
+}
+
+// HoldMemory sets the Go runtime's soft memory limit to headroom times
+// the memory the process holds now. A browser's WebAssembly memory never
+// shrinks, and the collector's goal, twice the heap it last found live,
+// ratchets up over a run's first epochs as its collections fall on
+// heavier moments; the page and the training worker call this after a
+// run's first epoch, which has taken every path a run takes, so that the
+// tab's memory stays flat from then on. The limit is soft: a heap that
+// needs more still gets it.
+func HoldMemory(headroom float64) {
+	debug.SetMemoryLimit(int64(headroom * float64(memory())))
 }

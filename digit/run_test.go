@@ -300,7 +300,7 @@ func TestRunResume(t *testing.T) {
 		if epochs != len(ckpts)+1 {
 			t.Errorf("checkpoint %d after %d epochs", len(ckpts)+1, epochs)
 		}
-		ckpts = append(ckpts, c)
+		ckpts = append(ckpts, bytes.Clone(c))
 		return nil
 	}
 	want, err := whole.Train(context.Background(), func(Report, []byte) {})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 
 	"github.com/lstm-digits/lstm-digits/backend"
@@ -44,15 +45,22 @@ func (t *Trainer) SaveCheckpoint(path string, meta map[string]string) error {
 // checkpoint file, with the given extra metadata (for a browser's
 // IndexedDB, where there are no files).
 func (t *Trainer) EncodeCheckpoint(meta map[string]string) ([]byte, error) {
-	m, tensors, err := t.checkpointContents(meta)
-	if err != nil {
-		return nil, err
-	}
 	var b bytes.Buffer
-	if err := safetensors.Write(&b, m, tensors); err != nil {
+	if err := t.WriteCheckpoint(&b, meta); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// WriteCheckpoint writes the bytes EncodeCheckpoint returns to w: into a
+// buffer kept from one checkpoint to the next, it spares the garbage of a
+// new one each time.
+func (t *Trainer) WriteCheckpoint(w io.Writer, meta map[string]string) error {
+	m, tensors, err := t.checkpointContents(meta)
+	if err != nil {
+		return err
+	}
+	return safetensors.Write(w, m, tensors)
 }
 
 // checkpointContents is a checkpoint's metadata and tensors.

@@ -54,6 +54,7 @@ type messages struct {
 	paused                            string
 	lossLabel, accuracyLabel          string
 	throughputLabel                   string
+	memoryLabel, memory               string // memory: the worker's and the page's MiB
 	lossChart, accuracyChart          string
 	confusion                         string // test images
 	perClass                          string
@@ -125,6 +126,7 @@ var (
 		speed:     "%.0f samples/s · %s left",
 		paused:    "Paused",
 		lossLabel: "Loss", accuracyLabel: "Test accuracy", throughputLabel: "Samples/s",
+		memoryLabel: "Memory (worker · page)", memory: "%d · %d MiB",
 		lossChart:     "Training loss, batch by batch",
 		accuracyChart: "Accuracy: each training batch (line), the test images after each epoch (dots)",
 		confusion:     "Confusion matrix on the %d test images: rows are the true digit, columns the prediction",
@@ -195,6 +197,7 @@ var (
 		speed:     "每秒 %.0f 个样本 · 还剩 %s",
 		paused:    "已暂停",
 		lossLabel: "损失", accuracyLabel: "测试准确率", throughputLabel: "样本/秒",
+		memoryLabel: "内存（Worker · 页面）", memory: "%d · %d MiB",
 		lossChart:     "训练损失，逐批",
 		accuracyChart: "准确率：每个训练批次（折线），每轮之后的测试图像（圆点）",
 		confusion:     "在 %d 张测试图像上的混淆矩阵：行是真实数字，列是预测",

@@ -63,6 +63,9 @@ type Page struct {
 	drawing  bool
 	pointer  int // the id of the pointer drawing
 	lastPred time.Time
+	// memoryHeld says the page holds its memory (digit.HoldMemory), which
+	// it does once a training run's first model is in.
+	memoryHeld bool
 
 	input []float32 // the model's 28×28 input; nil without ink
 	probs []float64

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 
 	"github.com/lstm-digits/lstm-digits/digit"
 )
@@ -24,9 +25,12 @@ type runView struct {
 	start  *digit.Start
 	steps  []digit.Step
 	epochs []digit.EpochSummary
-	done   string // the closing message, once the run is done
-	err    error  // why the run failed
-	stored string // why the worker could not store a model, if it could not
+	// pageMemory is the page's memory from the system (MemStats.Sys) as
+	// each epoch's report came, beside the worker's in epochs.
+	pageMemory []uint64
+	done       string // the closing message, once the run is done
+	err        error  // why the run failed
+	stored     string // why the worker could not store a model, if it could not
 }
 
 // An ending is how a message ends a run.
@@ -55,6 +59,9 @@ func (v *runView) take(m workerMsg, msgs *messages) ending {
 			v.steps = append(v.steps, *r.Step)
 		case r.Epoch != nil:
 			v.epochs = append(v.epochs, *r.Epoch)
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			v.pageMemory = append(v.pageMemory, ms.Sys)
 		default:
 			v.err = errors.New("a report from the worker says nothing")
 			return failed

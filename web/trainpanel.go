@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -157,8 +158,15 @@ func (t *trainPanel) renderProgress(m *messages) app.UI {
 		loss = strconv.FormatFloat(float64(last.Loss), 'f', 4, 32)
 		rate = strconv.FormatFloat(last.SamplesPerSec, 'f', 0, 64)
 	}
+	var mem, memEpochs string
 	if n := len(t.view.epochs); n > 0 {
 		acc = strconv.FormatFloat(t.view.epochs[n-1].TestAccuracy, 'f', 4, 64)
+		mem = fmt.Sprintf(m.memory, t.view.epochs[n-1].Memory>>20, t.view.pageMemory[n-1]>>20)
+		var each []string
+		for i, e := range t.view.epochs {
+			each = append(each, fmt.Sprintf("%d:%d", e.Memory, t.view.pageMemory[i]))
+		}
+		memEpochs = strings.Join(each, ",")
 	}
 	return app.Div().Class("progress").Body(
 		app.Progress().DataSet("testid", "train-progress").Max(max(total, 1)).Value(done),
@@ -167,7 +175,10 @@ func (t *trainPanel) renderProgress(m *messages) app.UI {
 			figure(m.lossLabel, "train-loss", loss),
 			figure(m.accuracyLabel, "train-accuracy", acc),
 			figure(m.throughputLabel, "train-throughput", rate),
+			figure(m.memoryLabel, "train-memory", mem),
 		),
+		// Each epoch's worker:page memory in bytes, for the tests.
+		app.Span().Class("hidden-value").DataSet("testid", "train-memory-epochs").Text(memEpochs),
 	)
 }
 
