@@ -26,6 +26,7 @@ type Backend struct {
 	bar         uintptr // the grid barrier's two counters, barrierBytes apart
 	scratch     region  // temporaries of one operation
 	stage       region  // small host values uploaded by one operation
+	sums        region  // the partial sums of one two-stage sum (partials)
 	// occupancy caches the occupancy query of the persistent kernels:
 	// blocks per SM, by kernel and dynamic shared memory.
 	occupancy map[occupancyKey]int
@@ -229,6 +230,16 @@ func (be *Backend) alloc(r *region, n int) uintptr {
 func (be *Backend) reserveRegion(r *region, n int) {
 	be.alloc(r, n+64*4)
 	r.used = 0
+}
+
+// partials returns n values for the partial sums of one two-stage sum
+// (split-k gemm, sum_rows, sum_squares). Each two-stage sum reuses the
+// region from its start: its second pass has read the partials before the
+// next sum's first pass writes them, as all launches run in order on the
+// default stream.
+func (be *Backend) partials(n int) uintptr {
+	be.sums.used = 0
+	return be.alloc(&be.sums, n)
 }
 
 // stageInts uploads integers as float32 values and returns their device
