@@ -112,18 +112,19 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // split covering KC values of k (a multiple of gemmK; KC = k unsplit).
 type gemmPlan struct{ X, Y, Splits, KC int }
 
-// planGemm splits k when the tiles alone would leave most of the sms
-// multiprocessors idle and k is long (the weight gradients, k = T·B): about
-// two blocks per SM, each split at least minSplitK long. A split writes
-// its partial product, and reduce_splits adds the partials in order, so
-// the result does not depend on which block runs first.
+// planGemm splits k when the tiles alone would leave SMs of the sms idle
+// and k is long (the weight gradients, k = T·B): at most two blocks per SM
+// (the gemm's registers allow two on an H200), so that the grid is one
+// wave, each split at least minSplitK long. A split writes its partial
+// product, and reduce_splits adds the partials in order, so the result
+// does not depend on which block runs first.
 func planGemm(m, n, k, sms int) gemmPlan {
 	x, y := gemmGrid(m, n)
 	g := gemmPlan{X: x, Y: y, Splits: 1, KC: k}
 	if x*y >= sms || k < 2*minSplitK {
 		return g
 	}
-	s := min(ceilDiv(k, minSplitK), ceilDiv(2*sms, x*y))
+	s := min(ceilDiv(k, minSplitK), 2*sms/(x*y))
 	g.KC = ceilDiv(ceilDiv(k, s), gemmK) * gemmK
 	g.Splits = ceilDiv(k, g.KC)
 	return g
