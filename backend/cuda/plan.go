@@ -166,8 +166,7 @@ type lstmPlan struct {
 	Staged bool // the block's recurrent weights live in shared memory
 	BC     int  // sequences per chunk of staged rows
 	// RC is the dA values per staged row (backward): 4H, each sequence's
-	// whole row in one pass, when shared memory holds BC such rows, else
-	// chunkRows.
+	// whole row, or chunkRows (planBackward chooses).
 	RC     int
 	Shared int // dynamic shared memory, bytes
 }
