@@ -9,9 +9,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/lstm-digits/lstm-digits/backend"
@@ -274,4 +276,32 @@ func checkSplitSums(t *testing.T, got, x, dy []float32, n, in, out int) {
 		}
 	}
 	near("Σ dw²", got[out*in+out], squares, squares)
+}
+
+// TestReleaseWaitsForAnOperation checks that a Buffer the GC collects is
+// not freed by its cleanup, which may run while a driver call still uses
+// its address, but by the next operation.
+func TestReleaseWaitsForAnOperation(t *testing.T) {
+	be, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := be.New(4)
+	be.New(1 << 10) // unreachable at once
+	released := func() int {
+		be.freedMu.Lock()
+		defer be.freedMu.Unlock()
+		return len(be.freed)
+	}
+	for i := 0; i < 200 && released() == 0; i++ {
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if released() == 0 {
+		t.Fatal("the GC ran no cleanup of an unreachable buffer")
+	}
+	be.Zero(keep)
+	if n := released(); n != 0 {
+		t.Errorf("%d released allocations left after an operation", n)
+	}
 }
