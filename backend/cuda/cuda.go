@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"sync"
 	"unsafe"
 
 	"github.com/lstm-digits/lstm-digits/backend"
@@ -26,9 +27,14 @@ type Backend struct {
 	bar         uintptr // the grid barrier's two counters, barrierBytes apart
 	scratch     region  // temporaries of one operation
 	stage       region  // small host values uploaded by one operation
+	sums        region  // the partial sums of one two-stage sum (partials)
 	// occupancy caches the occupancy query of the persistent kernels:
 	// blocks per SM, by kernel and dynamic shared memory.
 	occupancy map[occupancyKey]int
+	// freed holds the allocations whose Buffers the GC found unreachable,
+	// for enter to free (release).
+	freedMu sync.Mutex
+	freed   []uintptr
 }
 
 // occupancyKey is a persistent launch's kernel and shared memory.
@@ -101,7 +107,35 @@ func (be *Backend) enter() func() {
 	runtime.LockOSThread()
 	be.check("set context", be.dev.bind())
 	be.scratch.used, be.stage.used = 0, 0
+	be.freeReleased()
 	return runtime.UnlockOSThread
+}
+
+// release is the cleanup of an allocation: it queues p for the next
+// operation to free. The GC may find a Buffer unreachable while a driver
+// call given its address still runs (its last use was computing that
+// address), so freeing it here could unmap memory under a copy or a
+// launch.
+func (be *Backend) release(p uintptr) {
+	be.freedMu.Lock()
+	defer be.freedMu.Unlock()
+	be.freed = append(be.freed, p)
+}
+
+// freeReleased frees the released allocations, after the work queued on
+// the device, which may still use them, is done.
+func (be *Backend) freeReleased() {
+	be.freedMu.Lock()
+	freed := be.freed
+	be.freed = nil
+	be.freedMu.Unlock()
+	if len(freed) == 0 {
+		return
+	}
+	be.check("synchronize", be.dev.synchronize())
+	for _, p := range freed {
+		be.dev.free(p)
+	}
 }
 
 // check panics with a backend.DeviceError on a driver error: the
@@ -121,7 +155,8 @@ type Buffer struct {
 	off, n int
 }
 
-// allocation is device memory, freed when no Buffer refers to it.
+// allocation is device memory, released when no Buffer refers to it and
+// then freed by the next operation (release).
 type allocation struct{ ptr uintptr }
 
 // Len returns the number of values.
@@ -157,7 +192,7 @@ func (be *Backend) New(n int) backend.Buffer {
 		be.check(fmt.Sprintf("allocate %d values", n), err)
 		be.check("zero", be.dev.memset32(p, 0, n))
 		a.ptr = p
-		runtime.AddCleanup(a, be.dev.free, p)
+		runtime.AddCleanup(a, be.release, p)
 	}
 	return Buffer{mem: a, n: n}
 }
@@ -229,6 +264,16 @@ func (be *Backend) alloc(r *region, n int) uintptr {
 func (be *Backend) reserveRegion(r *region, n int) {
 	be.alloc(r, n+64*4)
 	r.used = 0
+}
+
+// partials returns n values for the partial sums of one two-stage sum
+// (split-k gemm, sum_rows, sum_squares). Each two-stage sum reuses the
+// region from its start: its second pass has read the partials before the
+// next sum's first pass writes them, as all launches run in order on the
+// default stream.
+func (be *Backend) partials(n int) uintptr {
+	be.sums.used = 0
+	return be.alloc(&be.sums, n)
 }
 
 // stageInts uploads integers as float32 values and returns their device

@@ -37,8 +37,29 @@ extern thread_local const Launch *launch;
 
 void syncthreads();  // the block's barrier
 void yield();        // let the other fibers run (a spinning thread's pause)
+// misaligned records that the running thread loaded a value of align
+// bytes from p, an address that is not a multiple of align, which faults
+// on a GPU (a misaligned address): the launch fails when it ends.
+void misaligned(const void *p, size_t align);
+
+// aligned_load is a load of *p that checks p's alignment as a GPU does.
+template <typename T> inline T aligned_load(const T *p)
+{
+	if (reinterpret_cast<uintptr_t>(p) % alignof(T) != 0) {
+		misaligned(p, alignof(T));
+		T v;
+		std::memcpy(&v, p, sizeof(T));
+		return v;
+	}
+	return *p;
+}
 
 } // namespace emu
+
+// CUDA's vector type of four floats, aligned as on the GPU.
+struct alignas(16) float4 {
+	float x, y, z, w;
+};
 
 #define threadIdx (emu::current->thread_idx)
 #define blockIdx (emu::current->block_idx)
@@ -61,8 +82,8 @@ inline void __syncthreads() { emu::syncthreads(); }
 inline void __nanosleep(unsigned int) { emu::yield(); }
 inline void __threadfence() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 
-template <typename T> inline T __ldg(const T *p) { return *p; }
-template <typename T> inline T __ldcg(const T *p) { return *p; }
+template <typename T> inline T __ldg(const T *p) { return emu::aligned_load(p); }
+template <typename T> inline T __ldcg(const T *p) { return emu::aligned_load(p); }
 
 inline unsigned int atomicAdd(unsigned int *p, unsigned int v) { return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST); }
 inline unsigned int atomicExch(unsigned int *p, unsigned int v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }

@@ -35,3 +35,11 @@ extern "C" __global__ void fault_out_of_bounds(float *out, int n)
     if (blockIdx.x == 0 && threadIdx.x == 0)
         out[n] = 1.0f;
 }
+
+// fault_misaligned loads a float4 from out + 1, 4 bytes past a multiple
+// of 16.
+extern "C" __global__ void fault_misaligned(float *out)
+{
+    const float4 v = __ldcg(reinterpret_cast<const float4 *>(out + 1));
+    out[0] = v.x;
+}

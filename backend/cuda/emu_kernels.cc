@@ -12,9 +12,10 @@
 
 const emu::Kernel emu::kernels[] = {
     EMU_KERNEL(swap_axes01), EMU_KERNEL(scale), EMU_KERNEL(dropout), EMU_KERNEL(adam),
-    EMU_KERNEL(add_rows), EMU_KERNEL(sum_rows), EMU_KERNEL(sum_squares), EMU_KERNEL(cross_entropy),
-    EMU_KERNEL(gather), EMU_KERNEL(gemm), EMU_KERNEL(lstm_forward), EMU_KERNEL(lstm_backward),
+    EMU_KERNEL(add_rows), EMU_KERNEL(sum_rows), EMU_KERNEL(reduce_splits), EMU_KERNEL(sum_squares),
+    EMU_KERNEL(sum_partials), EMU_KERNEL(cross_entropy), EMU_KERNEL(gather), EMU_KERNEL(gemm),
+    EMU_KERNEL(lstm_forward), EMU_KERNEL(lstm_backward),
     EMU_KERNEL(fault_no_barrier), EMU_KERNEL(fault_grid_sync), EMU_KERNEL(fault_divergent_barrier),
-    EMU_KERNEL(fault_out_of_bounds),
+    EMU_KERNEL(fault_out_of_bounds), EMU_KERNEL(fault_misaligned),
 };
 const int emu::num_kernels = sizeof(emu::kernels) / sizeof(emu::kernels[0]);

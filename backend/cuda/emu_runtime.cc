@@ -179,6 +179,7 @@ struct Run {
 	Thread *cur = nullptr;
 	bool progress = false; // a thread reached a barrier or its end
 	std::mt19937_64 rng;
+	std::string fault; // the first misaligned load, which fails the launch
 };
 
 thread_local Run *run;
@@ -409,6 +410,17 @@ void syncthreads()
 
 void yield() { to_scheduler(run->cur); }
 
+void misaligned(const void *p, size_t align)
+{
+	if (!run->fault.empty())
+		return;
+	char msg[256];
+	const uint3 b = run->cur->f.block_idx, t = run->cur->f.thread_idx;
+	snprintf(msg, sizeof msg, "%s: block (%u,%u) thread %u loads %zu bytes at %p, not a multiple of %zu (misaligned address)",
+	         run->k->name, b.x, b.y, t.x, align, p, align);
+	run->fault = msg;
+}
+
 } // namespace emu
 
 using namespace emu;
@@ -538,6 +550,10 @@ extern "C" int emu_launch(int k, unsigned gx, unsigned gy, unsigned block, unsig
 		for (size_t b = 0; b < nblocks && ok; b++)
 			ok = start_block(r.blocks[b], b * block, err, errlen);
 	ok = ok && run_blocks(cooperative, err, errlen);
+	if (ok && !r.fault.empty()) {
+		fail(err, errlen, "%s", r.fault.c_str());
+		ok = false;
+	}
 	for (Block &b : r.blocks)
 		if (b.n > 0)
 			end_block(b);

@@ -4,11 +4,16 @@ package cuda
 
 import (
 	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/lstm-digits/lstm-digits/backend"
@@ -80,8 +85,9 @@ var barrier = struct{}{}
 // TestEmulatorCatchesFaults checks that the emulator finds what it is for:
 // a read that lacks its barrier reads the NaN of unwritten shared memory, a
 // grid barrier hangs outside a cooperative launch and completes inside
-// one, a barrier that only some threads reach fails, and so do launches
-// whose arguments do not fit the kernel's parameters.
+// one, a barrier that only some threads reach fails, and so do a float4
+// load from an address that is not a multiple of 16 and launches whose
+// arguments do not fit the kernel's parameters.
 func TestEmulatorCatchesFaults(t *testing.T) {
 	v, err := launchFault(t, "fault_no_barrier", 2, false, 2*threads)
 	if err != nil {
@@ -105,6 +111,9 @@ func TestEmulatorCatchesFaults(t *testing.T) {
 	}
 	if _, err := launchFault(t, "fault_divergent_barrier", 1, false, threads); err == nil || !strings.Contains(err.Error(), "exited without") {
 		t.Errorf("a barrier half the threads reach: error %v", err)
+	}
+	if _, err := launchFault(t, "fault_misaligned", 1, false, 8); err == nil || !strings.Contains(err.Error(), "misaligned address") {
+		t.Errorf("a misaligned float4 load: error %v", err)
 	}
 	if _, err := launchFault(t, "fault_no_barrier", 1, false, threads, 5); err == nil || !strings.Contains(err.Error(), "takes 1 parameters, launched with 2") {
 		t.Errorf("a parameter too many: error %v", err)
@@ -187,5 +196,112 @@ func TestOccupancyCached(t *testing.T) {
 	p, _ := planForward(s.B, s.Hidden, s.HiddenOut(), be.sms, be.shared)
 	if n, ok := be.occupancy[occupancyKey{"lstm_forward", p.Shared}]; !ok || n < 1 || len(be.occupancy) != 1 {
 		t.Errorf("occupancy cache %v after two launches of lstm_forward with %d bytes", be.occupancy, p.Shared)
+	}
+}
+
+// TestSplitSumsRepeat checks that the two-stage sums give the same bits
+// whatever order their blocks run in: on emulated H200s (132 SMs) drawing
+// different block and thread orders, a weight gradient of the seed
+// model's size (LinearBackward's dyᵀ·x with k = T·B = 2,800, split along
+// k), the column sums of those 2,800 rows (split in rows) and a sum of
+// squares of the gradient, each also near its float64 value.
+func TestSplitSumsRepeat(t *testing.T) {
+	const n, in, out = 2800, 128, 512
+	if g := planGemm(out, in, n, 132); g.Splits < 2 {
+		t.Fatalf("planGemm does not split the weight gradient: %+v", g)
+	}
+	if _, splits := planRows(n); splits < 2 {
+		t.Fatal("planRows does not split 2,800 rows")
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	x, dy := make([]float32, n*in), make([]float32, n*out)
+	for i := range x {
+		x[i] = r.Float32()*2 - 1
+	}
+	for i := range dy {
+		dy[i] = r.Float32()*2 - 1
+	}
+	var first []float32
+	for _, seed := range []uint64{1, 2} {
+		be, err := newBackend(emulated(132, emuShared, seed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		xb, dyb, dw, db := be.New(n*in), be.New(n*out), be.New(out*in), be.New(out)
+		be.Upload(xb, x)
+		be.Upload(dyb, dy)
+		be.LinearBackward(nil, dw, db, dyb, xb, nil, n, in, out)
+		got := make([]float32, out*in+out+1)
+		be.Download(got[:out*in], dw)
+		be.Download(got[out*in:out*in+out], db)
+		got[out*in+out] = be.SumSquares(dw)
+		if first == nil {
+			first = got
+			checkSplitSums(t, got, x, dy, n, in, out)
+			continue
+		}
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(first[i]) {
+				t.Fatalf("seed %d: value %d is %v, with seed 1 %v: the sums depend on the block order", seed, i, got[i], first[i])
+			}
+		}
+	}
+}
+
+// checkSplitSums compares TestSplitSumsRepeat's results (dw, db, Σ dw²)
+// with float64 sums, within 1e-4 of the sum of the terms' magnitudes.
+func checkSplitSums(t *testing.T, got, x, dy []float32, n, in, out int) {
+	t.Helper()
+	near := func(what string, got float32, want, scale float64) {
+		if math.Abs(float64(got)-want) > 1e-4*scale {
+			t.Errorf("%s = %v, want %v", what, got, want)
+		}
+	}
+	squares := 0.0
+	for o := 0; o < out; o++ {
+		s, sa := 0.0, 0.0
+		for r := 0; r < n; r++ {
+			s += float64(dy[r*out+o])
+			sa += math.Abs(float64(dy[r*out+o]))
+		}
+		near(fmt.Sprintf("db[%d]", o), got[out*in+o], s, sa)
+		for i := 0; i < in; i++ {
+			s, sa := 0.0, 0.0
+			for r := 0; r < n; r++ {
+				p := float64(dy[r*out+o]) * float64(x[r*in+i])
+				s, sa = s+p, sa+math.Abs(p)
+			}
+			near(fmt.Sprintf("dw[%d,%d]", o, i), got[o*in+i], s, sa)
+			squares += float64(got[o*in+i]) * float64(got[o*in+i])
+		}
+	}
+	near("Σ dw²", got[out*in+out], squares, squares)
+}
+
+// TestReleaseWaitsForAnOperation checks that a Buffer the GC collects is
+// not freed by its cleanup, which may run while a driver call still uses
+// its address, but by the next operation.
+func TestReleaseWaitsForAnOperation(t *testing.T) {
+	be, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := be.New(4)
+	be.New(1 << 10) // unreachable at once
+	released := func() int {
+		be.freedMu.Lock()
+		defer be.freedMu.Unlock()
+		return len(be.freed)
+	}
+	for i := 0; i < 200 && released() == 0; i++ {
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if released() == 0 {
+		t.Fatal("the GC ran no cleanup of an unreachable buffer")
+	}
+	be.Zero(keep)
+	if n := released(); n != 0 {
+		t.Errorf("%d released allocations left after an operation", n)
 	}
 }

@@ -1,6 +1,6 @@
 // Kernels of the CUDA backend (package cuda). make kernels compiles this
 // file to kernels.ptx, which the package embeds; see NOTES.md for the
-// versions, their costs and the launch configurations (chosen in launch.go).
+// versions, their costs and the launch configurations (chosen in plan.go).
 //
 // Conventions: every buffer is float32; integers that travel in buffers
 // (labels, lengths, sample indices) are stored as float32 values, exact
@@ -17,6 +17,99 @@
 #ifndef DYNAMIC_SHARED
 #define DYNAMIC_SHARED(type, name) extern __shared__ type name[]
 #endif
+
+// NT is the threads per block of every launch (threads in plan.go). SB is
+// how many loads a thread of a staging or summing loop issues before it
+// uses any of them (stageBatch in plan.go): the loads of a batch overlap,
+// so that a batch costs about one L2 round trip instead of SB (see
+// NOTES.md, "A latency model"). 16 float4s are 64 registers, which the
+// persistent kernels (one block of 256 threads per SM) have to spare.
+#define NT 256
+#define SB 16
+
+// load_units reads W values at p through L2 (rows that other blocks of the
+// same launch may have written): one float, or a float4 from an address
+// that is a multiple of 16 bytes.
+__device__ __forceinline__ void load_units(float (&v)[1], const float *p) { v[0] = __ldcg(p); }
+
+__device__ __forceinline__ void load_units(float (&v)[4], const float *p)
+{
+    const float4 q = __ldcg(reinterpret_cast<const float4 *>(p));
+    v[0] = q.x;
+    v[1] = q.y;
+    v[2] = q.z;
+    v[3] = q.w;
+}
+
+// stage_units copies the rows×cols block at src (row stride lds) to dst in
+// shared memory (row stride ldd), W values per load; cols is a multiple of
+// W. Each thread issues SB loads, then stores what they brought.
+template <int W>
+__device__ void stage_units(float *dst, int ldd, const float *src, long lds, int rows, int cols)
+{
+    const int per_row = cols / W, units = rows * per_row;
+    for (int u0 = threadIdx.x; u0 < units; u0 += SB * blockDim.x) {
+        float v[SB][W];
+        for (int i = 0; i < SB; i++) {
+            const int u = u0 + i * blockDim.x;
+            if (u < units)
+                load_units(v[i], src + (long)(u / per_row) * lds + (u % per_row) * W);
+        }
+        for (int i = 0; i < SB; i++) {
+            const int u = u0 + i * blockDim.x;
+            if (u < units)
+                for (int q = 0; q < W; q++)
+                    dst[(u / per_row) * ldd + (u % per_row) * W + q] = v[i][q];
+        }
+    }
+}
+
+// stage_rows copies the rows×cols block at src (row stride lds; NULL reads
+// as zeros) to dst in shared memory (row stride ldd). With vec, it loads
+// float4s: the caller's plan has checked that src and lds keep every
+// row's start a multiple of 16 bytes and that cols is a multiple of 4.
+// It ends without a barrier.
+__device__ void stage_rows(float *dst, int ldd, const float *src, long lds, int rows, int cols, int vec)
+{
+    if (src == NULL) {
+        for (int e = threadIdx.x; e < rows * cols; e += blockDim.x)
+            dst[(e / cols) * ldd + e % cols] = 0.0f;
+    } else if (vec) {
+        stage_units<4>(dst, ldd, src, lds, rows, cols);
+    } else {
+        stage_units<1>(dst, ldd, src, lds, rows, cols);
+    }
+}
+
+// sum_strided returns p[0] + p[stride] + … + p[(count-1)·stride], added in
+// that order, SB loads in flight.
+__device__ float sum_strided(const float *p, long stride, int count)
+{
+    float s = 0.0f;
+    for (int c0 = 0; c0 < count; c0 += SB) {
+        float v[SB];
+        for (int i = 0; i < SB; i++)
+            v[i] = c0 + i < count ? p[(c0 + i) * stride] : 0.0f;
+        for (int i = 0; i < SB && c0 + i < count; i++)
+            s += v[i];
+    }
+    return s;
+}
+
+// block_sum returns to every thread of the block the sum of the threads'
+// values s, added by a tree in shared memory in a fixed order.
+__device__ double block_sum(double s)
+{
+    __shared__ double part[NT];
+    part[threadIdx.x] = s;
+    __syncthreads();
+    for (int w = NT / 2; w > 0; w /= 2) {
+        if (threadIdx.x < w)
+            part[threadIdx.x] += part[threadIdx.x + w];
+        __syncthreads();
+    }
+    return part[0];
+}
 
 // ---------------------------------------------------------------------
 // Grid barrier for the persistent LSTM kernels, launched cooperatively
@@ -112,40 +205,75 @@ extern "C" __global__ void add_rows(float *y, const float *v, int n, int w)
         y[e] += v[e % w];
 }
 
-// sum_rows adds the column sums of x [n, w] into s1 and, when it is not
-// NULL, s2. One thread per column sums the rows in order.
-extern "C" __global__ void sum_rows(float *s1, float *s2, const float *x, int n, int w)
+// sum_rows sums the rows of x [n, w] in splits of rc rows (blockIdx.y is
+// the split), one thread per column adding a split's rows in order. With
+// one split it adds the column sums into s1 and, when it is not NULL, s2;
+// with several, split s writes its sums to s1[s·w : s·w+w], partials that
+// reduce_splits then adds in order.
+extern "C" __global__ void sum_rows(float *s1, float *s2, const float *x, int n, int w, int rc)
 {
+    const int r0 = blockIdx.y * rc, rows = max(0, min(rc, n - r0));
     for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < w; j += gridDim.x * blockDim.x) {
-        float s = 0.0f;
-        for (int r = 0; r < n; r++)
-            s += x[(long)r * w + j];
-        s1[j] += s;
-        if (s2 != NULL)
-            s2[j] += s;
+        const float s = sum_strided(x + (long)r0 * w + j, w, rows);
+        if (gridDim.y > 1) {
+            s1[(long)blockIdx.y * w + j] = s;
+        } else {
+            s1[j] += s;
+            if (s2 != NULL)
+                s2[j] += s;
+        }
     }
 }
 
-// sum_squares writes the sum of x[0:n]² to out[0]. One block: each thread
-// sums a strided share in double, then a tree in shared memory; the order
-// is fixed, so the result repeats.
-extern "C" __global__ void sum_squares(float *out, const float *x, long n)
+// reduce_splits is the second pass of a split sum (gemm's split of k,
+// sum_rows): p holds splits [m, n] partials one after another, and it
+// writes c = Σ_s p[s] + beta·c (row stride ldc), the partials added in the
+// order of s, and likewise c2 when it is not NULL; with beta = 0, c and c2
+// are not read.
+extern "C" __global__ void reduce_splits(float *c, float *c2, int ldc, const float *p, int m, int n, int splits, float beta)
 {
-    __shared__ double part[1024];
+    const long mn = (long)m * n;
+    for (long e = blockIdx.x * (long)blockDim.x + threadIdx.x; e < mn; e += (long)gridDim.x * blockDim.x) {
+        const float s = sum_strided(p + e, mn, splits);
+        const long at = (e / n) * ldc + e % n;
+        c[at] = beta == 0.0f ? s : s + beta * c[at];
+        if (c2 != NULL)
+            c2[at] = beta == 0.0f ? s : s + beta * c2[at];
+    }
+}
+
+// sum_squares writes to partial[blockIdx.x] the block's share of
+// Σ x[0:n]², in double: thread i of the grid adds the squares of x[i],
+// x[i + stride], … (stride the grid's threads) in order, SB loads in
+// flight, then the block adds its threads' sums by a tree. sum_partials
+// adds the blocks' shares; the grid is a function of n alone, so the
+// result repeats.
+extern "C" __global__ void sum_squares(double *partial, const float *x, long n)
+{
+    const long stride = (long)gridDim.x * blockDim.x;
     double s = 0.0;
-    for (long e = threadIdx.x; e < n; e += blockDim.x) {
-        double v = x[e];
-        s += v * v;
+    for (long e0 = blockIdx.x * (long)blockDim.x + threadIdx.x; e0 < n; e0 += SB * stride) {
+        float v[SB];
+        for (int i = 0; i < SB; i++)
+            v[i] = e0 + i * stride < n ? x[e0 + i * stride] : 0.0f;
+        for (int i = 0; i < SB; i++)
+            s += (double)v[i] * v[i];
     }
-    part[threadIdx.x] = s;
-    __syncthreads();
-    for (int w = blockDim.x / 2; w > 0; w /= 2) {
-        if (threadIdx.x < w)
-            part[threadIdx.x] += part[threadIdx.x + w];
-        __syncthreads();
-    }
+    const double total = block_sum(s);
     if (threadIdx.x == 0)
-        out[0] = (float)part[0];
+        partial[blockIdx.x] = total;
+}
+
+// sum_partials writes the sum of partial[0:p] to out[0] as a float: one
+// block, each thread adding a strided share in order, then the tree.
+extern "C" __global__ void sum_partials(float *out, const double *partial, int p)
+{
+    double s = 0.0;
+    for (int e = threadIdx.x; e < p; e += blockDim.x)
+        s += partial[e];
+    const double total = block_sum(s);
+    if (threadIdx.x == 0)
+        out[0] = (float)total;
 }
 
 // cross_entropy writes the mean softmax cross-entropy of logits [n, classes]
@@ -220,51 +348,78 @@ extern "C" __global__ void gather(float *x, float *y, const uint8_t *pixels, con
 
 // ---------------------------------------------------------------------
 // gemm: C = op(A)·op(B) + beta·C, row-major, C m×n, inner dimension k;
-// op transposes when its flag is set. 64×64 tiles of C per block of 256
-// threads, 4×4 values per thread, k in steps of 16 through shared memory.
-// With beta = 0, C is written without being read.
+// op transposes when its flag is set. 64×64 tiles of C per block of NT
+// threads, 4×4 values per thread, k in steps of GK through shared memory,
+// each step's GL values of each operand per thread loaded before any is
+// stored. With beta = 0, C is written without being read.
+//
+// Split along k: blockIdx.y = s·tiles + the row tile, where tiles is the
+// number of row tiles; split s covers k values [s·kc, s·kc+kc) ∩ [0, k)
+// (kc a multiple of GK) and writes its product to the [m, ldc] slab
+// C + s·m·ldc. Unsplit, kc = k; split, the host passes the partials
+// buffer as C with beta = 0, and reduce_splits adds the slabs in order.
 
 #define GT 64
 #define GK 16
+#define GL (GK * GT / NT)
 
-extern "C" __global__ void gemm(int trans_a, int trans_b, int m, int n, int k,
+// tile_at places value e of a staged GK×GT tile of an operand, stepping
+// along the operand's contiguous axis (k with along_k, else the other) so
+// that neighbouring threads load neighbouring values.
+__device__ __forceinline__ void tile_at(int e, int along_k, int *kk, int *ii)
+{
+    if (along_k) {
+        *kk = e % GK;
+        *ii = e / GK;
+    } else {
+        *ii = e % GT;
+        *kk = e / GT;
+    }
+}
+
+extern "C" __global__ void gemm(int trans_a, int trans_b, int m, int n, int k, int kc,
                                 const float *A, int lda, const float *B, int ldb,
                                 float beta, float *C, int ldc)
 {
     __shared__ float As[GK][GT + 1];
     __shared__ float Bs[GK][GT + 1];
-    int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
-    int row0 = blockIdx.y * GT, col0 = blockIdx.x * GT;
+    const int tiles = (m + GT - 1) / GT, split = blockIdx.y / tiles;
+    const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+    const int row0 = (blockIdx.y % tiles) * GT, col0 = blockIdx.x * GT;
+    const int kend = min(k, split * kc + kc);
+    C += (long)split * m * ldc;
     float acc[4][4] = {{0}};
-    for (int p0 = 0; p0 < k; p0 += GK) {
-        for (int e = threadIdx.x; e < GK * GT; e += blockDim.x) {
-            int kk, ii;
-            // Load along the operand's contiguous axis for coalescing.
-            if (trans_a) { ii = e % GT; kk = e / GT; } else { kk = e % GK; ii = e / GK; }
+    for (int p0 = split * kc; p0 < kend; p0 += GK) {
+        float a[GL], b[GL];
+        for (int l = 0; l < GL; l++) {
+            const int e = threadIdx.x + l * NT;
+            int kk, ii, jj;
+            tile_at(e, !trans_a, &kk, &ii);
             int i = row0 + ii, p = p0 + kk;
-            float a = 0.0f;
-            if (i < m && p < k)
-                a = trans_a ? A[(long)p * lda + i] : A[(long)i * lda + p];
-            As[kk][ii] = a;
-            int jj;
-            if (trans_b) { kk = e % GK; jj = e / GK; } else { jj = e % GT; kk = e / GT; }
+            a[l] = i < m && p < kend ? (trans_a ? A[(long)p * lda + i] : A[(long)i * lda + p]) : 0.0f;
+            tile_at(e, trans_b, &kk, &jj);
             int j = col0 + jj;
             p = p0 + kk;
-            float b = 0.0f;
-            if (j < n && p < k)
-                b = trans_b ? B[(long)j * ldb + p] : B[(long)p * ldb + j];
-            Bs[kk][jj] = b;
+            b[l] = j < n && p < kend ? (trans_b ? B[(long)j * ldb + p] : B[(long)p * ldb + j]) : 0.0f;
+        }
+        for (int l = 0; l < GL; l++) {
+            const int e = threadIdx.x + l * NT;
+            int kk, ii;
+            tile_at(e, !trans_a, &kk, &ii);
+            As[kk][ii] = a[l];
+            tile_at(e, trans_b, &kk, &ii);
+            Bs[kk][ii] = b[l];
         }
         __syncthreads();
         for (int kk = 0; kk < GK; kk++) {
-            float a[4], b[4];
+            float ra[4], rb[4];
             for (int r = 0; r < 4; r++) {
-                a[r] = As[kk][ty + 16 * r];
-                b[r] = Bs[kk][tx + 16 * r];
+                ra[r] = As[kk][ty + 16 * r];
+                rb[r] = Bs[kk][tx + 16 * r];
             }
             for (int r = 0; r < 4; r++)
                 for (int c = 0; c < 4; c++)
-                    acc[r][c] += a[r] * b[c];
+                    acc[r][c] += ra[r] * rb[c];
         }
         __syncthreads();
     }
@@ -291,9 +446,11 @@ extern "C" __global__ void gemm(int trans_a, int trans_b, int m, int n, int k,
 // With staged set, the block copies its slice of the recurrent weights
 // into shared memory once and reads it from there at every step; the
 // shared memory after it holds a chunk of bc sequences' rows (of h in the
-// forward pass, of the gate gradients in the backward pass), loaded with
-// coalesced reads. Rows written by other blocks in the same launch are
-// read with __ldcg (through L2, not the SM's incoherent L1).
+// forward pass, of the gate gradients in the backward pass), loaded by
+// stage_rows: coalesced, SB loads in flight per thread, float4s with vec
+// (which the host sets when every staged row starts on 16 bytes). Rows
+// written by other blocks in the same launch are read with __ldcg
+// (through L2, not the SM's incoherent L1).
 
 // The reserve layout is the CPU backend's: gates [T·B, 4H] (activated),
 // c [T·B, H], h [T·B, O], and with a projection m [T·B, H].
@@ -313,19 +470,16 @@ extern "C" __global__ void lstm_forward(
     const float *whh, const float *bih, const float *bhh, const float *whr,
     const float *h0, const float *c0, const float *lengths,
     float *y, int ldy, float *hn, float *cn,
-    int T, int B, int H, int O, int reverse, int J, int staged, int bc, unsigned int *bar)
+    int T, int B, int H, int O, int reverse, int J, int staged, int bc, int vec, unsigned int *bar)
 {
     DYNAMIC_SHARED(float, smem);
     const int G = 4 * H, j0 = blockIdx.x * J, jn = max(0, min(J, H - j0));
     const int ld = O + 1; // padded row of the h chunk: no bank conflicts
     float *ws = smem;     // [4][J][O] when staged
     float *hs = staged ? smem + 4 * J * O : smem;
-    if (staged) {
-        for (int e = threadIdx.x; e < 4 * jn * O; e += blockDim.x) {
-            int q = e / (jn * O), r = e % (jn * O);
-            ws[(q * J + r / O) * O + r % O] = whh[(long)(q * H + j0 + r / O) * O + r % O];
-        }
-    }
+    if (staged)
+        for (int q = 0; q < 4; q++)
+            stage_rows(ws + q * J * O, O, whh + (long)(q * H + j0) * O, O, jn, O, vec);
     for (int k = 0; k < T; k++) {
         const int t = time_at(k, T, reverse);
         const float *hprev = k == 0 ? h0 : h_res + (long)time_at(k - 1, T, reverse) * B * O;
@@ -333,8 +487,7 @@ extern "C" __global__ void lstm_forward(
         for (int b0 = 0; b0 < B; b0 += bc) {
             const int bn = min(bc, B - b0);
             __syncthreads(); // the previous chunk's reads of hs are done
-            for (int e = threadIdx.x; e < bn * O; e += blockDim.x)
-                hs[(e / O) * ld + e % O] = hprev == NULL ? 0.0f : __ldcg(hprev + (long)b0 * O + e);
+            stage_rows(hs, ld, hprev == NULL ? NULL : hprev + (long)b0 * O, O, bn, O, vec);
             __syncthreads();
             for (int it = threadIdx.x; it < bn * jn; it += blockDim.x) {
                 const int bb = it % bn, jj = it / bn, b = b0 + bb, j = j0 + jj;
@@ -426,27 +579,26 @@ extern "C" __global__ void lstm_forward(
 // lstm_forward for the cell, and output columns [blk·JO, +JO) for the
 // recurrent product dh = dA·W_hh; staged, ws holds W_hh's columns
 // [4H][JO] of the block, and the shared memory after it bc sequences'
-// rows of dA in chunks of RC values.
-
-#define RC 32
+// rows of dA in chunks of rc values: rc = 4H, the whole [bc, 4H] block in
+// one pass, where shared memory holds it (an H200's does for the seed
+// model, bc = B = 100: 205 KB), else chunkRows (plan.go).
 
 extern "C" __global__ void lstm_backward(
     float *gates, const float *c_res, const float *m_res, const float *c0,
     const float *whh, const float *whr, const float *dy, int ldy, const float *lengths,
     const float *dhn, const float *dcn, float *dh_all, float *dh_next, float *dc_next, float *dm,
     float *dh0, float *dc0,
-    int T, int B, int H, int O, int reverse, int J, int JO, int staged, int bc, unsigned int *bar)
+    int T, int B, int H, int O, int reverse, int J, int JO, int staged, int bc, int rc, int vec,
+    unsigned int *bar)
 {
     DYNAMIC_SHARED(float, smem);
     const int G = 4 * H;
     const int j0 = blockIdx.x * J, jn = max(0, min(J, H - j0));
     const int o0 = blockIdx.x * JO, on = max(0, min(JO, O - o0));
     float *ws = smem;                       // [G][JO] when staged
-    float *as = staged ? smem + G * JO : smem; // [bc][RC+1]
-    if (staged) {
-        for (int e = threadIdx.x; e < G * on; e += blockDim.x)
-            ws[(e / on) * JO + e % on] = whh[(long)(e / on) * O + o0 + e % on];
-    }
+    float *as = staged ? smem + G * JO : smem; // [bc][rc+1]
+    if (staged)
+        stage_rows(ws, JO, whh + o0, O, G, on, 0);
     // Each block initialises the state gradients it owns.
     for (int it = threadIdx.x; it < B * on; it += blockDim.x) {
         const int b = it % B, o = o0 + it / B;
@@ -496,24 +648,21 @@ extern "C" __global__ void lstm_backward(
         }
         grid_sync(bar);
         // The recurrent product dh_next = dA·W_hh for the block's columns,
-        // bc sequences at a time, dA staged RC values at a time.
+        // bc sequences at a time, dA staged rc values at a time.
         for (int b0 = 0; b0 < B; b0 += bc) {
             const int bn = min(bc, B - b0);
             float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f}; // items it = threadIdx.x + s·blockDim.x
-            for (int r0 = 0; r0 < G; r0 += RC) {
-                const int rn = min(RC, G - r0);
+            for (int r0 = 0; r0 < G; r0 += rc) {
+                const int rn = min(rc, G - r0);
                 __syncthreads();
-                for (int e = threadIdx.x; e < bn * RC; e += blockDim.x) {
-                    const int bb = e / RC, rr = e % RC;
-                    as[bb * (RC + 1) + rr] = rr < rn ? __ldcg(gates + ((long)t * B + b0 + bb) * G + r0 + rr) : 0.0f;
-                }
+                stage_rows(as, rc + 1, gates + ((long)t * B + b0) * G + r0, G, bn, rn, vec);
                 __syncthreads();
                 for (int s = 0; s < 4; s++) {
                     const int it = threadIdx.x + s * blockDim.x;
                     if (it >= bn * on)
                         break;
                     const int bb = it % bn, oo = it / bn;
-                    const float *arow = as + bb * (RC + 1);
+                    const float *arow = as + bb * (rc + 1);
                     float sum = acc[s];
                     if (staged) {
                         for (int rr = 0; rr < rn; rr++)

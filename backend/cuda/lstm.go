@@ -129,12 +129,14 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 	res := splitReserve(s, base)
 	be.gemm(false, true, T*B, G, s.Input, ptr(a.X), s.Input, ptr(a.W.Wih), s.Input, 0, res.gates, G)
 	bih, bhh := biases(s, a.W)
+	// float4 loads of the rows of h and W_hh: every row starts on 16 bytes.
+	vec := O%4 == 0 && aligned16(res.h, ptr(a.H0), ptr(a.W.Whh))
 	be.launchCooperative("lstm_forward", p,
 		res.gates, res.c, res.h, res.m,
 		ptr(a.W.Whh), bih, bhh, ptr(a.W.Whr),
 		ptr(a.H0), ptr(a.C0), be.lengths(a.Lengths, B),
 		ptr(a.Y), a.LdY, ptr(a.HN), ptr(a.CN),
-		T, B, H, O, s.Reverse, p.J, p.Staged, p.BC, be.bar)
+		T, B, H, O, s.Reverse, p.J, p.Staged, p.BC, vec, be.bar)
 }
 
 // LSTMBackward runs the backward pass through time.
@@ -172,7 +174,7 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 		ptr(a.W.Whh), ptr(a.W.Whr), ptr(a.DY), a.LdY, be.lengths(a.Lengths, B),
 		ptr(a.DHN), ptr(a.DCN), dhAll, dhNext, dcNext, dm,
 		ptr(a.DH0), ptr(a.DC0),
-		T, B, H, O, s.Reverse, p.J, p.JO, p.Staged, p.BC, be.bar)
+		T, B, H, O, s.Reverse, p.J, p.JO, p.Staged, p.BC, p.RC, aligned16(res.gates), be.bar)
 	if s.Proj > 0 {
 		be.gemm(true, false, O, H, T*B, dhAll, O, res.m, H, 1, ptr(a.DW.Whr), H)
 	}
@@ -196,6 +198,6 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 		be.gemm(false, false, T*B, s.Input, G, dA, G, ptr(a.W.Wih), s.Input, 1, ptr(a.DX), s.Input)
 	}
 	if s.Bias {
-		be.launch("sum_rows", pointwiseGrid(G), ptr(a.DW.Bih), ptr(a.DW.Bhh), dA, T*B, G)
+		be.sumRows(ptr(a.DW.Bih), ptr(a.DW.Bhh), dA, T*B, G)
 	}
 }

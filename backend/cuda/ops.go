@@ -21,14 +21,51 @@ func (be *Backend) SwapAxes01(dst, src backend.Buffer, a, b, f int) {
 }
 
 // gemm computes c = op(a)·op(b) + beta·c with row-major operands, as the
-// CPU backend's gemm does; with beta = 0, c is not read.
+// CPU backend's gemm does; with beta = 0, c is not read. A long k on a
+// small grid is split (planGemm): the splits' partial products go to the
+// partials, and reduce_splits adds them into c in order.
 func (be *Backend) gemm(transA, transB bool, m, n, k int, a uintptr, lda int, b uintptr, ldb int, beta float32, c uintptr, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
 	mustFit("gemm", m*max(lda, ldc))
-	gx, gy := gemmGrid(m, n)
-	be.launchGrid("gemm", gx, gy, transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+	g := planGemm(m, n, k, be.sms)
+	if g.Splits == 1 {
+		be.launchGrid("gemm", g.X, g.Y, transA, transB, m, n, k, k, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	mustFit("gemm", g.Splits*m*n)
+	p := be.partials(g.Splits * m * n)
+	be.launchGrid("gemm", g.X, g.Y*g.Splits, transA, transB, m, n, k, g.KC, a, lda, b, ldb, float32(0), p, n)
+	be.launch("reduce_splits", pointwiseGrid(m*n), c, uintptr(0), ldc, p, m, n, g.Splits, beta)
+}
+
+// sumRows adds the column sums of x [n, w] into s1 and, when it is not 0
+// (NULL), s2: one launch of sum_rows below minSplitRows rows, else splits
+// of rows (planRows) and reduce_splits, which adds their partials in order.
+func (be *Backend) sumRows(s1, s2, x uintptr, n, w int) {
+	if w == 0 {
+		return
+	}
+	mustFit("sum_rows", n*w)
+	rc, splits := planRows(n)
+	if splits == 1 {
+		be.launch("sum_rows", pointwiseGrid(w), s1, s2, x, n, w, rc)
+		return
+	}
+	p := be.partials(splits * w)
+	be.launchGrid("sum_rows", pointwiseGrid(w), splits, p, uintptr(0), x, n, w, rc)
+	be.launch("reduce_splits", pointwiseGrid(w), s1, s2, w, p, 1, w, splits, float32(1))
+}
+
+// sumSquares writes Σ b² to dst[0] on the device, in two passes: each
+// block of sum_squares adds a share in float64, and sum_partials adds the
+// blocks' sums in order.
+func (be *Backend) sumSquares(dst uintptr, b backend.Buffer) {
+	blocks := squaresGrid(b.Len())
+	p := be.partials(2 * blocks) // float64s
+	be.launch("sum_squares", blocks, p, ptr(b), long(b.Len()))
+	be.launch("sum_partials", 1, dst, p, blocks)
 }
 
 // LinearForward computes y = x·wᵀ + b.
@@ -48,7 +85,7 @@ func (be *Backend) LinearBackward(dx, dw, db, dy, x, w backend.Buffer, n, in, ou
 	mustLen("LinearBackward dy", dy.Len(), n*out)
 	be.gemm(true, false, out, in, n, ptr(dy), out, ptr(x), in, 1, ptr(dw), in)
 	if db != nil {
-		be.launch("sum_rows", pointwiseGrid(out), ptr(db), uintptr(0), ptr(dy), n, out)
+		be.sumRows(ptr(db), 0, ptr(dy), n, out)
 	}
 	if dx != nil {
 		be.gemm(false, false, n, in, out, ptr(dy), out, ptr(w), in, 0, ptr(dx), in)
@@ -82,7 +119,7 @@ func (be *Backend) Dropout(dst, src backend.Buffer, p float32, seed uint64) {
 func (be *Backend) SumSquares(b backend.Buffer) float32 {
 	defer be.enter()()
 	out := be.alloc(&be.scratch, 1)
-	be.launch("sum_squares", 1, out, ptr(b), long(b.Len()))
+	be.sumSquares(out, b)
 	// The host side is an allocation of its own: cgo refuses a pointer
 	// into memory that holds Go pointers, such as the Backend.
 	v := new(float32)
@@ -174,5 +211,5 @@ func (be *Backend) CrossEntropyStats(stats, dlogits, logits, labels backend.Buff
 func (be *Backend) SumSquaresTo(dst, b backend.Buffer) {
 	defer be.enter()()
 	mustLen("SumSquaresTo", dst.Len(), 1)
-	be.launch("sum_squares", 1, ptr(dst), ptr(b), long(b.Len()))
+	be.sumSquares(ptr(dst), b)
 }
