@@ -8,6 +8,20 @@ import "fmt"
 // row i goes to c[i·ldc:].
 type dotFunc = func(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int)
 
+// checkDot panics unless a dotFunc's operands hold its product, as Go code
+// would, and its sizes are whole tiles of h×wd and vectors of lanes: for
+// kernels outside Go, which trust their slices.
+func checkDot(h, wd, lanes, k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if m < 0 || n < 0 || m%h != 0 || n%wd != 0 || k <= 0 || k%lanes != 0 ||
+		len(a) < (m-1)*lda+k || len(w) < (n-1)*ldw+k || len(c) < (m-1)*ldc+n {
+		panic(fmt.Sprintf("kernel: dot %d×%d operands do not hold the product: k %d, m %d, n %d, a %d (lda %d), w %d (ldw %d), c %d (ldc %d)",
+			h, wd, k, m, n, len(a), lda, len(w), ldw, len(c), ldc))
+	}
+}
+
 // dotKernels are the kernels of the unpacked product a·wᵀ: a tile of
 // three rows of a by four of w, its two- and one-row versions, and one
 // row by eight, for the one-row products of a prediction.
