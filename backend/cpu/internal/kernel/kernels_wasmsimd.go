@@ -33,31 +33,20 @@ func simdCellBackward(n int32, gates, c, cPrev, dm, dc unsafe.Pointer, h int32)
 //go:wasmimport lstmsimd dot_1x4
 func simdDot1x4(k int32, a unsafe.Pointer, lda, m int32, w unsafe.Pointer, ldw, n int32, c unsafe.Pointer, ldc int32)
 
-//go:wasmimport lstmsimd dot_1x8
-func simdDot1x8(k int32, a unsafe.Pointer, lda, m int32, w unsafe.Pointer, ldw, n int32, c unsafe.Pointer, ldc int32)
-
 //go:wasmimport lstmsimd dot_2x4
 func simdDot2x4(k int32, a unsafe.Pointer, lda, m int32, w unsafe.Pointer, ldw, n int32, c unsafe.Pointer, ldc int32)
-
-//go:wasmimport lstmsimd dot_3x4
-func simdDot3x4(k int32, a unsafe.Pointer, lda, m int32, w unsafe.Pointer, ldw, n int32, c unsafe.Pointer, ldc int32)
 
 // simdKernel multiplies with the SIMD128 kernels, a whole block of panels
 // per call, since each call crosses from Go's instance through JavaScript
 // into the kernels' instance; its cell kernels do four units at a time.
 // The callers of the cell kernels check their slices. Its dot kernels,
-// four lanes wide, serve the products of few rows (a prediction's) with
-// one call per product and tile shape.
+// four lanes wide, tiles of two rows and one by four columns, serve the
+// products of few rows (a prediction's) with one call per product and
+// tile height.
 var simdKernel = microKernel{
 	name: fmt.Sprintf("wasmsimd-%dx%d", wasmsimd.MR, wasmsimd.NR), nr: wasmsimd.NR,
 	block: simdBlock,
-	dot: &dotKernels{
-		lanes: 4,
-		x1n4:  simdDot(1, 4, simdDot1x4),
-		x1n8:  simdDot(1, 8, simdDot1x8),
-		x2n4:  simdDot(2, 4, simdDot2x4),
-		x3n4:  simdDot(3, 4, simdDot3x4),
-	},
+	dot:   &dotKernels{lanes: 4, n4: []dotFunc{simdDot(1, 4, simdDot1x4), simdDot(2, 4, simdDot2x4)}},
 	cells: cellKernels{
 		lanes: 4,
 		forward: func(n int, gates, bias, cPrev, c, m []float32, h int) {

@@ -2,10 +2,13 @@ package wasmsimd
 
 import "fmt"
 
-// dotTiles are the tiles of the dot kernels, rows of a by rows of w, as
-// the kernel package's dotKernels has them: one row by four and by eight
-// (a prediction's products), two and three rows by four.
-var dotTiles = [][2]int{{1, 4}, {1, 8}, {2, 4}, {3, 4}}
+// dotTiles are the tiles of the dot kernels, rows of a by rows of w: two
+// rows by four, and one by four for a last row and a prediction's
+// products. Wider or taller tiles lose in V8 (measured in Node 20, see the
+// kernel package's NOTES.md): it hoists the loads of w ahead of their
+// products, so a 1×8 tile (8 accumulators, 8 values of w) spills, and a
+// 3×4 one needs all 16 vector registers.
+var dotTiles = [][2]int{{1, 4}, {2, 4}}
 
 // simdShuffle is i8x16.shuffle, followed by 16 lane indices, 0–15 from its
 // first operand and 16–31 from its second.
