@@ -243,13 +243,13 @@ const RelaxedSection = "lstm.relaxed"
 // the kernel package's CellForward and CellBackward for the first n of h
 // units, n a positive multiple of 4; and
 //
-//	dot_1x4, dot_1x8, dot_2x4, dot_3x4(k, a, lda, m, w, ldw, n, c, ldc)
+//	dot_1x4, dot_2x4(k, a, lda, m, w, ldw, n, c, ldc)
 //
-// the kernel package's dot kernels: c[i·ldc + j] += a_i·w_j for the first
-// m rows of a and n rows of w, both row-major over k values (k a positive
-// multiple of 4), m and n positive multiples of the tile's rows and
-// columns. The relaxed-SIMD variant is in the custom section
-// RelaxedSection.
+// the kernel package's dot kernels, tiles of one and two rows by four
+// columns: c[i·ldc + j] += a_i·w_j for the first m rows of a and n rows
+// of w, both row-major over k values (k a positive multiple of 4), m and n
+// positive multiples of the tile's rows and columns. The relaxed-SIMD
+// variant is in the custom section RelaxedSection.
 func Module() []byte {
 	relaxed := encode(kernels(true))
 	return encode(kernels(false), custom{RelaxedSection, relaxed})
