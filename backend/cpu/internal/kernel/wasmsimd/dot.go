@@ -10,8 +10,8 @@ import "fmt"
 // 3×4 one needs all 16 vector registers.
 var dotTiles = [][2]int{{1, 4}, {2, 4}}
 
-// simdShuffle is i8x16.shuffle, followed by 16 lane indices, 0–15 from its
-// first operand and 16–31 from its second.
+// Opcodes of the dot kernels: i8x16.shuffle, followed by 16 lane indices
+// (0–15 from its first operand, 16–31 from its second), and i32.ne.
 const (
 	simdShuffle = 0x0d
 	opI32Ne     = 0x47
@@ -56,11 +56,11 @@ func (f *function) sum4(s [4]uint32, t uint32) {
 // c, ldc): c[i·ldc + j] += a_i·w_j for the first m rows a_i of a and n
 // rows w_j of w, multiples of h and wd (wd a multiple of 4), both read
 // row by row over k values (k a positive multiple of 4), m and n at least
-// one tile; addresses in bytes, leading dimensions in float32 values. Each product accumulates
-// four partial sums in one vector, added across its lanes at the end of
-// the tile. For each tile of wd rows of w, which then stays in the L1
-// cache, every tile of h rows of a, so w streams through once. With fma
-// the products are added by relaxed_madd.
+// one tile; addresses in bytes, leading dimensions in float32 values.
+// Each product accumulates four partial sums in one vector, added across
+// its lanes at the end of the tile. For each tile of wd rows of w, which
+// then stays in the L1 cache, every tile of h rows of a, so w streams
+// through once. With fma the products are added by relaxed_madd.
 func dot(h, wd int, fma bool) *function {
 	f := newFunction(dotName(h, wd), 9)
 	const k, a, lda, m, w, ldw, n, c, ldc = 0, 1, 2, 3, 4, 5, 6, 7, 8
