@@ -8,12 +8,29 @@ import "fmt"
 // row i goes to c[i·ldc:].
 type dotFunc = func(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int)
 
-// dotKernels are the kernels of the unpacked product a·wᵀ: a tile of
-// three rows of a by four of w, its two- and one-row versions, and one
-// row by eight, for the one-row products of a prediction.
+// checkDot panics unless a dotFunc's operands hold its product, as Go code
+// would, and its sizes are whole tiles of h×wd and vectors of lanes: for
+// kernels outside Go, which trust their slices.
+func checkDot(h, wd, lanes, k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if m < 0 || n < 0 || m%h != 0 || n%wd != 0 || k <= 0 || k%lanes != 0 ||
+		len(a) < (m-1)*lda+k || len(w) < (n-1)*ldw+k || len(c) < (m-1)*ldc+n {
+		panic(fmt.Sprintf("kernel: dot %d×%d operands do not hold the product: k %d, m %d, n %d, a %d (lda %d), w %d (ldw %d), c %d (ldc %d)",
+			h, wd, k, m, n, len(a), lda, len(w), ldw, len(c), ldc))
+	}
+}
+
+// dotKernels are the kernels of the unpacked product a·wᵀ: n4[r-1]
+// multiplies tiles of r rows of a by four of w, the tallest for all the
+// whole tiles and a shorter one for the rows left; x1n8, one row by eight,
+// serves the one-row products of a prediction where it beats n4[0]
+// (nil: n4[0] serves them).
 type dotKernels struct {
-	lanes                  int
-	x1n4, x1n8, x2n4, x3n4 dotFunc
+	lanes int
+	n4    []dotFunc
+	x1n8  dotFunc
 }
 
 // DotRows is the most rows of a that Gemm multiplies by a transposed b
@@ -42,18 +59,19 @@ func gemmDot(m, n, k int, a []float32, lda int, w []float32, ldw int, beta float
 	scaleRows(c, m, n, ldc, beta)
 	d := micro.dot
 	n4, n8 := n/4*4, n/8*8
-	// Whole tiles of three rows, then the one or two rows left.
-	m3 := m / 3 * 3
-	d.x3n4(k, a, lda, m3, w, ldw, n4, c, ldc)
-	switch m - m3 {
-	case 2:
-		ar, cr := a[m3*lda:], c[m3*ldc:]
-		d.x2n4(k, ar, lda, 2, w, ldw, n4, cr, ldc)
-	case 1:
-		ar, cr := a[m3*lda:], c[m3*ldc:]
-		d.x1n8(k, ar, lda, 1, w, ldw, n8, cr, ldc)
-		if n8 < n4 {
-			d.x1n4(k, ar, lda, 1, w[n8*ldw:], ldw, 4, cr[n8:], ldc)
+	// Whole tiles of the tallest kernel, then the rows left.
+	mr := len(d.n4)
+	mt := m / mr * mr
+	d.n4[mr-1](k, a, lda, mt, w, ldw, n4, c, ldc)
+	if r := m - mt; r > 0 {
+		ar, cr := a[mt*lda:], c[mt*ldc:]
+		j := 0 // the first column left to n4[r-1]
+		if r == 1 && d.x1n8 != nil {
+			d.x1n8(k, ar, lda, 1, w, ldw, n8, cr, ldc)
+			j = n8
+		}
+		if j < n4 {
+			d.n4[r-1](k, ar, lda, r, w[j*ldw:], ldw, n4-j, cr[j:], ldc)
 		}
 	}
 	for j := n4; j < n; j++ { // the last columns, fewer than a tile

@@ -25,7 +25,7 @@ func kernels() []microKernel {
 
 // dotAVX2 are the dot kernels of both x86 kernel sets: the products they
 // serve stream b from the cache, so 8 lanes do as well as 16.
-var dotAVX2 = &dotKernels{lanes: 8, x1n4: dotAVX2_1x4, x1n8: dotAVX2_1x8, x2n4: dotAVX2_2x4, x3n4: dotAVX2_3x4}
+var dotAVX2 = &dotKernels{lanes: 8, n4: []dotFunc{dotAVX2_1x4, dotAVX2_2x4, dotAVX2_3x4}, x1n8: dotAVX2_1x8}
 
 // The cell kernels of kernels_amd64.s.
 

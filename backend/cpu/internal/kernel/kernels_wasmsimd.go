@@ -30,13 +30,23 @@ func simdCellForward(n int32, gates, bias, cPrev, c, m unsafe.Pointer, h int32)
 //go:wasmimport lstmsimd cell_backward
 func simdCellBackward(n int32, gates, c, cPrev, dm, dc unsafe.Pointer, h int32)
 
+//go:wasmimport lstmsimd dot_1x4
+func simdDot1x4(k int32, a unsafe.Pointer, lda, m int32, w unsafe.Pointer, ldw, n int32, c unsafe.Pointer, ldc int32)
+
+//go:wasmimport lstmsimd dot_2x4
+func simdDot2x4(k int32, a unsafe.Pointer, lda, m int32, w unsafe.Pointer, ldw, n int32, c unsafe.Pointer, ldc int32)
+
 // simdKernel multiplies with the SIMD128 kernels, a whole block of panels
 // per call, since each call crosses from Go's instance through JavaScript
 // into the kernels' instance; its cell kernels do four units at a time.
-// The callers of the cell kernels check their slices.
+// The callers of the cell kernels check their slices. Its dot kernels,
+// four lanes wide, tiles of two rows and one by four columns, serve the
+// products of few rows (a prediction's) with one call per product and
+// tile height.
 var simdKernel = microKernel{
 	name: fmt.Sprintf("wasmsimd-%dx%d", wasmsimd.MR, wasmsimd.NR), nr: wasmsimd.NR,
 	block: simdBlock,
+	dot:   &dotKernels{lanes: 4, n4: []dotFunc{simdDot(1, 4, simdDot1x4), simdDot(2, 4, simdDot2x4)}},
 	cells: cellKernels{
 		lanes: 4,
 		forward: func(n int, gates, bias, cPrev, c, m []float32, h int) {
@@ -60,6 +70,18 @@ func simdBlock(transA bool, kc int, a []float32, lda int, b []float32, panels in
 		gemm = simdGemmK
 	}
 	gemm(int32(kc), ptr(a), int32(lda), ptr(b), int32(panels), ptr(c), int32(ldc), int32(rows))
+}
+
+// simdDot returns the dotFunc of the SIMD128 dot kernel of h×wd tiles,
+// which checks the slices, as Go code would, since the kernel trusts
+// them, and makes no call for an empty product.
+func simdDot(h, wd int, kernel func(k int32, a unsafe.Pointer, lda, m int32, w unsafe.Pointer, ldw, n int32, c unsafe.Pointer, ldc int32)) dotFunc {
+	return func(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int) {
+		checkDot(h, wd, 4, k, a, lda, m, w, ldw, n, c, ldc)
+		if m > 0 && n > 0 {
+			kernel(int32(k), ptr(a), int32(lda), int32(m), ptr(w), int32(ldw), int32(n), ptr(c), int32(ldc))
+		}
+	}
 }
 
 // kernels lists the micro-kernels this build can run, fastest first:

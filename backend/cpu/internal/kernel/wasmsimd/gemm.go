@@ -195,7 +195,8 @@ func gemm(export string, rowMajor bool, tiles []uint32) *function {
 
 // kernels returns the module's functions: the tile functions of each
 // height and layout, then the exported gemm_n (row-major a) and gemm_k
-// (a transposed, as it lies), cell_forward and cell_backward.
+// (a transposed, as it lies), cell_forward, cell_backward and the dot
+// kernels.
 func kernels(fma bool) []*function {
 	var funcs []*function
 	var exported []*function
@@ -210,7 +211,11 @@ func kernels(fma bool) []*function {
 		}
 		exported = append(exported, gemm(layout.name, layout.rowMajor, idx))
 	}
-	return append(append(funcs, exported...), cellForward(), cellBackward())
+	funcs = append(append(funcs, exported...), cellForward(), cellBackward())
+	for _, t := range dotTiles {
+		funcs = append(funcs, dot(t[0], t[1], fma))
+	}
+	return funcs
 }
 
 // RelaxedSection names the custom section of Module holding the variant
@@ -236,8 +241,15 @@ const RelaxedSection = "lstm.relaxed"
 //	cell_backward(n, gates, c, cPrev, dm, dc, h)
 //
 // the kernel package's CellForward and CellBackward for the first n of h
-// units, n a positive multiple of 4. The relaxed-SIMD variant is in the
-// custom section RelaxedSection.
+// units, n a positive multiple of 4; and
+//
+//	dot_1x4, dot_2x4(k, a, lda, m, w, ldw, n, c, ldc)
+//
+// the kernel package's dot kernels, tiles of one and two rows by four
+// columns: c[i·ldc + j] += a_i·w_j for the first m rows of a and n rows
+// of w, both row-major over k values (k a positive multiple of 4), m and n
+// positive multiples of the tile's rows and columns. The relaxed-SIMD
+// variant is in the custom section RelaxedSection.
 func Module() []byte {
 	relaxed := encode(kernels(true))
 	return encode(kernels(false), custom{RelaxedSection, relaxed})

@@ -52,8 +52,8 @@
 		// addImports adds to importObject the import module of the Go
 		// program: one trampoline for each function module exports, which
 		// calls that function once attach has linked it. (A trampoline
-		// passes eight arguments, the most a kernel takes; a call costs
-		// about 40 ns in V8.)
+		// passes nine arguments, the most a kernel takes, the dot kernels;
+		// a call costs about 40 ns in V8.)
 		//
 		// With no module (null: the engine has no SIMD128), the import
 		// module holds stand-ins: linked returns 0, which tells the Go side
@@ -73,7 +73,7 @@
 			const imports = { linked: () => 1 };
 			for (const { name, kind } of WebAssembly.Module.exports(module)) {
 				if (kind === "function") {
-					imports[name] = (a, b, c, d, e, f, g, h) => fns[name](a, b, c, d, e, f, g, h);
+					imports[name] = (a, b, c, d, e, f, g, h, i) => fns[name](a, b, c, d, e, f, g, h, i);
 				}
 			}
 			importObject[importModule] = imports;
