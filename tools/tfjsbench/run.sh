@@ -15,7 +15,7 @@
 # The site is served cross-origin isolated (serve.py), so threaded wasm
 # (ONNX Runtime Web's 2 threads, TF.js's wasm threads) is allowed.
 # Env: CHROMIUM (default /usr/bin/chromium), CHROMIUM_FLAGS (extra flags),
-#   TIMEOUT (seconds to wait for the page, default 540), TORCH_PYTHON
+#   TIMEOUT (seconds to wait for the page, default 900), TORCH_PYTHON
 #   (default /usr/bin/python3).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,7 +51,7 @@ sleep 1
   "http://127.0.0.1:$port/bench.html${1:+?$1}" >"$dir/chromium.log" 2>&1 &
 chromium_pid=$!
 status=1
-for _ in $(seq "${TIMEOUT:-540}"); do
+for _ in $(seq "${TIMEOUT:-900}"); do
   if grep -q 'tfjsbench: done' "$dir/chromium.log"; then status=0; break; fi
   grep -q 'tfjsbench: error' "$dir/chromium.log" && break
   sleep 1
