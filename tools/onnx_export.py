@@ -12,7 +12,7 @@ load, float32, eval mode) and writes into DIR:
                "logits_shape": [N, C]}: N random digits (pixels uniform in
                [0, 1), seed --seed) and PyTorch's float32 logits of them, for
                the ONNX Runtime side to compare its own logits with
-               (tools/onnxbench/bench.js, tools/tfjsbench/bench.js). The
+               (tools/onnxbench/measure.js, in Node and in tools/tfjsbench). The
                numbers are float32 values written exactly.
 
 torch.onnx in PyTorch 1.13 builds the ONNX file itself: the `onnx` Python

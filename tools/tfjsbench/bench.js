@@ -18,11 +18,11 @@
 // steps=wasm:N,webgl:N,cpu:N (timed steps), backends=wasm,webgl,cpu (none:
 // backends=), tfjsthreads=1 (TF.js's threaded wasm), ours=0, oursteps=N
 // (our timed steps, default 20), rounds=N (inference rounds, default 3; 0
-// for none), ortseconds=S (each ONNX Runtime timing, default 3),
-// pagepreds=N (the page's predictions per round, default 30), minutes=M
-// (then also train the seed model from scratch in our workers on the app's
-// 10,000 MNIST images for M minutes, stop, and report the test accuracy on
-// its 2,000).
+// for none), ortseconds=S (each ONNX Runtime timing, default 3), page=0
+// (ONNX Runtime Web only), pagepreds=N (the page's predictions per round,
+// default 30), minutes=M (then also train the seed model from scratch in
+// our workers on the app's 10,000 MNIST images for M minutes, stop, and
+// report the test accuracy on its 2,000).
 "use strict";
 
 const out = document.getElementById("out");
