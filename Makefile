@@ -26,7 +26,7 @@ WORKER   = web/static/worker.wasm
 SIMD     = web/static/simd.wasm web/static/simd.js
 WASMSRC := $(shell find . -name '*.go' -not -path './cmd/*' -not -path './tools/*' -not -path './.dev/*' -not -name '*_test.go')
 
-.PHONY: run build deps test test-native test-wasm test-arm64 lint bench train subset fixtures fuzz clean cuda kernels check-kernels cuda-check cuda-emu gpu-bundle
+.PHONY: run build deps test test-native test-wasm test-arm64 lint bench onnx train subset fixtures fuzz clean cuda kernels check-kernels cuda-check cuda-emu gpu-bundle
 
 ## run: build digits and serve the web app on http://127.0.0.1:8080
 run: build
@@ -148,12 +148,29 @@ test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -tags wasmsimd -exec "$(CURDIR)/$(WASMSIMD)/go_js_wasm_exec" $(WASMPKGS)
 	LSTMSIMD_OFF=1 GOOS=js GOARCH=wasm $(GO) test -count=1 -tags wasmsimd -exec "$(CURDIR)/$(WASMSIMD)/go_js_wasm_exec" ./backend/cpu/internal/kernel/ ./backend/cpu/
 
-## bench: our training step and inference beside PyTorch's, same thread count, alternating
-bench: build
+## bench: our training step and inference beside PyTorch's, and inference beside ONNX Runtime's, same thread count, alternating
+bench: build onnx
 	@for round in $$(seq $(ROUNDS)); do for n in $(THREADS); do \
 	  GOMAXPROCS=$$n ./bin/digits bench --json --seconds 15; \
 	  OMP_WAIT_POLICY=PASSIVE $(PYTHON) tools/bench_torch.py --threads $$n --json --seconds 15; \
+	  node tools/onnxbench/bench.js --dir $(ONNXDIR) --threads $$n --seconds 8; \
 	done; done | $(PYTHON) tools/bench_compare.py
+
+# ONNX Runtime for make bench: its Node binding installed from
+# tools/onnxbench's lock file, and the shipped model exported by PyTorch
+# with the logits to check it by, all in ONNXDIR (never committed).
+ONNXDIR = .dev/onnxbench
+
+## onnx: install onnxruntime-node (npm ci) and export the shipped model to ONNX, into .dev/onnxbench
+onnx: $(ONNXDIR)/node_modules/.package-lock.json $(ONNXDIR)/model.onnx
+
+$(ONNXDIR)/node_modules/.package-lock.json: tools/onnxbench/package.json tools/onnxbench/package-lock.json
+	@mkdir -p $(ONNXDIR)
+	cp $^ $(ONNXDIR)/
+	cd $(ONNXDIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+
+$(ONNXDIR)/model.onnx: assets/model.safetensors tools/onnx_export.py tools/torch_model.py tools/seed_model.py tools/safetensors_io.py
+	$(PYTHON) tools/onnx_export.py --model assets/model.safetensors --out $(ONNXDIR)
 
 ## train: train the shipped model on MNIST (a few minutes) and install it as assets/model.safetensors
 train: build

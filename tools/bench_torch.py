@@ -6,8 +6,8 @@ Two measurements, float32, on random data:
     2 layers, 10 classes, batch 100): forward, mean cross-entropy, backward,
     Adam (lr 1e-3).  A few warm-up steps, then timed steps until the time
     budget is spent; reports the median step as samples/s and GFLOP/s.
-(b) inference: one drawing (batch 1, eval mode, torch.no_grad), median
-    latency in ms.
+(b) inference (eval mode, torch.no_grad): one drawing (batch 1), median
+    latency in ms; and a batch of 100, median, as samples/s.
 
 GFLOP per step (--gflop-per-step, default 3.54 at batch 100) counts the
 LSTM's matrix products only, 2 FLOP per multiply-add:
@@ -22,9 +22,10 @@ that idle OpenMP threads do not spin and steal the CPU between operations:
     OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 tools/bench_torch.py --threads 1
     OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 tools/bench_torch.py --threads 2 --json
 
---seconds (default 40) is the time budget: 3/4 for training, 1/4 for
+--seconds (default 40) is the time budget: 3/4 for training, 1/8 for each
 inference, warm-up not included.  --json prints one JSON object:
-{"impl","threads","train_samples_per_sec","train_gflops","infer_ms","torch_version"}.
+{"impl","threads","train_samples_per_sec","train_gflops","infer_ms",
+"infer_samples_per_sec","torch_version"}.
 """
 
 import argparse
@@ -74,10 +75,10 @@ def bench_train(seconds, warmup):
     return statistics.median(timed_runs(step, warmup, seconds, min_runs=5))
 
 
-def bench_infer(seconds, warmup):
-    """Median seconds for one drawing through the model."""
+def bench_infer(batch, seconds, warmup):
+    """Median seconds for `batch` drawings through the model."""
     model = Classifier(FEATURES, HIDDEN, LAYERS, CLASSES).eval()
-    x = torch.randn(1, STEPS, FEATURES)
+    x = torch.randn(batch, STEPS, FEATURES)
 
     def infer():
         with torch.no_grad():
@@ -98,13 +99,15 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     step_s = bench_train(0.75 * args.seconds, args.warmup)
-    infer_s = bench_infer(0.25 * args.seconds, 10 * args.warmup)
+    infer_s = bench_infer(1, 0.125 * args.seconds, 10 * args.warmup)
+    batch_s = bench_infer(BATCH, 0.125 * args.seconds, args.warmup)
     result = {
         "impl": "pytorch",
         "threads": args.threads,
         "train_samples_per_sec": round(BATCH / step_s, 1),
         "train_gflops": round(args.gflop_per_step / step_s, 2),
         "infer_ms": round(infer_s * 1e3, 3),
+        "infer_samples_per_sec": round(BATCH / batch_s, 1),
         "torch_version": torch.__version__,
     }
     if args.json:
@@ -115,6 +118,7 @@ def main(argv=None):
           f"  {result['train_gflops']:7.2f} GFLOP/s  ({args.gflop_per_step} GFLOP/step;"
           f" formula gives {3 * forward_gflop():.3f})")
     print(f"  infer  batch 1:   {result['infer_ms']:9.3f} ms/drawing (median)")
+    print(f"  infer  batch {BATCH}: {result['infer_samples_per_sec']:9.1f} samples/s (median batch)")
     return 0
 
 

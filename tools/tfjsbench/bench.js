@@ -1,15 +1,28 @@
-// tfjsbench: training throughput of the seed model (LSTM hidden 128, 2
-// layers, dense 10, batch 100, Adam 1e-3) in TensorFlow.js's wasm, webgl and
-// cpu backends, then ours: the web app's own training workers (web/worker.js
+// tfjsbench: the browser's anchors for our model, in one page load.
+// Training: the seed model's throughput (LSTM hidden 128, 2 layers, dense
+// 10, batch 100, Adam 1e-3) in TensorFlow.js's wasm, webgl and cpu
+// backends, then ours: the web app's own training workers (web/worker.js
 // running worker.wasm with the SIMD128 kernels), one worker and then one
 // per core (navigator.hardwareConcurrency, at most 4; the page's default
-// leaves a core to the page: one fewer, at least 1), in one page load. Every result is a console line starting "tfjsbench:"; the last one
+// leaves a core to the page: one fewer, at least 1).
+// Inference, in alternating rounds: ONNX Runtime Web's wasm backend on the
+// shipped model exported to ONNX (ort.html, a fresh frame per run: 1 thread,
+// and 2 when the page is cross-origin isolated), and our page itself (the
+// web app from digits export-static, in a frame at /): its Example button
+// pressed and cleared again, each time reading the page's own figure of
+// one prediction (inference-ms, the time of Classifier.Logits in the
+// page, as a visitor's drawing is predicted).
+// Every result is a console line starting "tfjsbench:"; the last one
 // is "tfjsbench: done" (or "tfjsbench: error: ...").
 // URL parameters: warm=N (warm-up steps per backend, default 2),
-// steps=wasm:N,webgl:N,cpu:N (timed steps), backends=wasm,webgl,cpu, ours=0,
-// oursteps=N (our timed steps, default 20), minutes=M (then also train the
-// seed model from scratch in our workers on the app's 10,000 MNIST images
-// for M minutes, stop, and report the test accuracy on its 2,000).
+// steps=wasm:N,webgl:N,cpu:N (timed steps), backends=wasm,webgl,cpu (none:
+// backends=), tfjsthreads=1 (TF.js's threaded wasm), ours=0, oursteps=N
+// (our timed steps, default 20), rounds=N (inference rounds, default 3; 0
+// for none), ortseconds=S (each ONNX Runtime timing, default 3), page=0
+// (ONNX Runtime Web only), pagepreds=N (the page's predictions per round,
+// default 30), minutes=M (then also train the seed model from scratch in
+// our workers on the app's 10,000 MNIST images for M minutes, stop, and
+// report the test accuracy on its 2,000).
 "use strict";
 
 const out = document.getElementById("out");
@@ -28,13 +41,10 @@ for (const kv of (params.get("steps") || "").split(",").filter(Boolean)) {
   const [k, v] = kv.split(":");
   steps[k] = +v;
 }
-const backends = (params.get("backends") || "wasm,webgl,cpu").split(",").filter(Boolean);
+const backends = (params.get("backends") ?? "wasm,webgl,cpu").split(",").filter(Boolean);
 const B = 100, T = 28, D = 28, H = 128, C = 10;
 
-function median(a) {
-  const s = [...a].sort((x, y) => x - y), n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
+const { median } = onnxMeasure;
 
 function seedModel() {
   const m = tf.sequential();
@@ -148,9 +158,112 @@ function trainFor(n, seconds) {
   }, () => ({ steps, epochs, seconds: (performance.now() - t0) / 1000 }), seconds);
 }
 
+// frame loads url in a frame of this page and resolves with the first
+// message it posts (rejecting on {error}), then removes the frame.
+function frame(url) {
+  return new Promise((resolve, reject) => {
+    const f = document.createElement("iframe");
+    f.width = f.height = 900;
+    const onMessage = (e) => {
+      if (e.source !== f.contentWindow) return;
+      window.removeEventListener("message", onMessage);
+      f.remove();
+      if (e.data.error) reject(new Error(e.data.error));
+      else resolve(e.data);
+    };
+    window.addEventListener("message", onMessage);
+    f.src = url;
+    document.body.appendChild(f);
+  });
+}
+
+// until resolves with cond()'s first truthy value, polled every
+// millisecond, or rejects after ms milliseconds.
+function until(what, cond, ms = 20000) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const poll = () => {
+      const v = cond();
+      if (v) resolve(v);
+      else if (performance.now() - t0 > ms) reject(new Error("timed out waiting for " + what));
+      else setTimeout(poll, 1);
+    };
+    poll();
+  });
+}
+
+// openPage loads the web app in a frame and resolves with a function that
+// returns the page's time of n predictions (ms, each read from its
+// inference-ms figure after Clear, then Example).
+async function openPage() {
+  const f = document.createElement("iframe");
+  f.width = f.height = 900;
+  f.src = "/";
+  document.body.appendChild(f);
+  const doc = () => f.contentDocument;
+  const el = (id) => doc() && doc().querySelector(`[data-testid="${id}"]`);
+  await until("the web app's model", () => doc() && !doc().getElementById("app-wasm-loader") && el("model-info"), 60000);
+  const ms = () => el("inference-ms") ? el("inference-ms").textContent.trim() : "";
+  return async (n) => {
+    const times = [];
+    for (let i = 0; i < n; i++) {
+      el("clear-button").click();
+      await until("Clear", () => ms() === "");
+      el("example-button").click();
+      times.push(+(await until("a prediction", ms)));
+    }
+    return times;
+  };
+}
+
+const spread = (v, digits) => `${median(v).toFixed(digits)} (${Math.min(...v).toFixed(digits)}-${Math.max(...v).toFixed(digits)})`;
+
+// inferenceRounds runs the inference anchors in alternating rounds and
+// says each result, then the medians and ranges over the rounds.
+async function inferenceRounds(rounds) {
+  if (!(rounds > 0)) return;
+  const threads = self.crossOriginIsolated ? [1, 2] : [1];
+  if (!self.crossOriginIsolated) say("onnxruntime-web: not cross-origin isolated, so 1 thread only");
+  const seconds = +(params.get("ortseconds") || 3), preds = +(params.get("pagepreds") || 30);
+  const ort = Object.fromEntries(threads.map((t) => [t, []]));
+  const page = [];
+  let predict, version = "?";
+  for (let r = 1; r <= rounds; r++) {
+    for (const t of threads) {
+      const { ort: o } = await frame(`ort.html?threads=${t}&seconds=${seconds}`);
+      version = o.version;
+      ort[t].push(o);
+      say(`round ${r}: onnxruntime-web ${o.version} wasm, ${t} thread(s): one digit ${o.infer_ms.toFixed(3)} ms (median), ` +
+        `batch 100 ${o.infer_samples_per_sec.toFixed(0)} samples/s; logits within ${o.max_abs_diff.toExponential(1)} of PyTorch's`);
+    }
+    if (params.get("page") !== "0") {
+      predict = predict || await openPage();
+      const times = await predict(preds);
+      page.push(median(times));
+      say(`round ${r}: our page (web app, inference-ms): one digit ${median(times).toFixed(2)} ms (median of ${times.length}, range ${Math.min(...times).toFixed(2)}-${Math.max(...times).toFixed(2)})`);
+    }
+  }
+  for (const t of threads) {
+    const o = ort[t];
+    say(`summary, ${rounds} round(s), medians (ranges): onnxruntime-web ${version} wasm, ${t} thread(s): ` +
+      `one digit ${spread(o.map((x) => x.infer_ms), 3)} ms, batch 100 ${spread(o.map((x) => x.infer_samples_per_sec), 0)} samples/s`);
+  }
+  if (page.length) {
+    const best = Math.min(...threads.map((t) => median(ort[t].map((x) => x.infer_ms))));
+    say(`summary, ${rounds} round(s): our page, one digit ${spread(page, 2)} ms; ` +
+      `ratio onnxruntime-web's best one-digit median / ours: ${(best / median(page)).toFixed(2)}x (above 1: ours is faster)`);
+  }
+}
+
 (async () => {
   say(`${navigator.userAgent}; tfjs ${tf.version.tfjs}, cores ${navigator.hardwareConcurrency}`);
   tf.wasm.setWasmPaths("node_modules/@tensorflow/tfjs-backend-wasm/dist/");
+  // The page is cross-origin isolated (for ONNX Runtime Web's threads), so
+  // TF.js would pick its threaded wasm, which trains the seed model no
+  // faster here (23-26 samples/s against 28-31 for its SIMD build, 2 shared
+  // cores, 2026-12-02): unless tfjsthreads=1, it keeps the build it runs
+  // without isolation, the one earlier figures were taken with.
+  if (params.get("tfjsthreads") !== "1") tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
   const results = {};
   for (const b of backends) {
     try {
@@ -168,6 +281,7 @@ function trainFor(n, seconds) {
       ours = Math.max(r, ours || 0);
     }
   }
+  await inferenceRounds(+(params.get("rounds") ?? 3));
   const minutes = +(params.get("minutes") || 0);
   if (minutes > 0) {
     const n = Math.min(Math.max(navigator.hardwareConcurrency || 1, 1), 4);
