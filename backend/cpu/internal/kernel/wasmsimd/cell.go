@@ -158,12 +158,7 @@ func cellKernel(export string, gateBlocks [5]bool, body func(w cellWriter, ptr [
 	f.loop()
 	body(w, ptr)
 	f.addTo(w.u, 16)
-	f.get(n)
-	f.i32(4)
-	f.op(opI32Sub)
-	f.tee(n)
-	f.opIdx(opBrIf, 0)
-	f.end()
+	f.loopDown(n, 4)
 	return f
 }
 

@@ -176,23 +176,13 @@ func dot(h, wd int, fma bool) *function {
 	for range h {
 		f.addLocal(pa, lda4)
 	}
-	f.get(left)
-	f.i32(int32(h))
-	f.op(opI32Sub)
-	f.tee(left)
-	f.opIdx(opBrIf, 0)
-	f.end()
+	f.loopDown(left, h)
 
 	for range wd {
 		f.addLocal(w, ldw4)
 	}
 	f.addTo(c, int32(4*wd))
-	f.get(n)
-	f.i32(int32(wd))
-	f.op(opI32Sub)
-	f.tee(n)
-	f.opIdx(opBrIf, 0)
-	f.end()
+	f.loopDown(n, wd)
 	return f
 }
 

@@ -85,12 +85,7 @@ func tile(h int, rowMajor, fma bool) *function {
 		f.addLocal(a, lda4)
 	}
 	f.addTo(b, 16*nv)
-	f.get(kc)
-	f.i32(1)
-	f.op(opI32Sub)
-	f.tee(kc)
-	f.opIdx(opBrIf, 0)
-	f.end()
+	f.loopDown(kc, 1)
 
 	// c += acc, row by row.
 	for r := range h {
@@ -184,12 +179,7 @@ func gemm(export string, rowMajor bool, tiles []uint32) *function {
 	}
 	f.addLocal(b, panelBytes)
 	f.addTo(c, 4*NR)
-	f.get(panels)
-	f.i32(1)
-	f.op(opI32Sub)
-	f.tee(panels)
-	f.opIdx(opBrIf, 0)
-	f.end()
+	f.loopDown(panels, 1)
 	return f
 }
 

@@ -127,6 +127,17 @@ func (f *function) addTo(l uint32, v int32) {
 	f.set(l)
 }
 
+// loopDown ends a loop that counts the i32 local l down by v: l -= v,
+// and back to the loop's start while l is not zero.
+func (f *function) loopDown(l uint32, v int) {
+	f.get(l)
+	f.i32(int32(v))
+	f.op(opI32Sub)
+	f.tee(l)
+	f.opIdx(opBrIf, 0)
+	f.end()
+}
+
 // addLocal emits l += m for i32 locals l and m.
 func (f *function) addLocal(l, m uint32) {
 	f.get(l)
