@@ -74,8 +74,9 @@ type EpochSummary struct {
 	Stopped bool `json:"stopped,omitempty"`
 }
 
-// memory is the process's memory from the system (runtime.MemStats.Sys).
-func memory() uint64 {
+// Memory is the process's memory from the system, in bytes
+// (runtime.MemStats.Sys): in WebAssembly, its memory, which only grows.
+func Memory() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.Sys
@@ -356,7 +357,7 @@ func summary(epoch int, loss, acc, speed float64, ev *lstm.Evaluation, stopped b
 	}
 	return &EpochSummary{
 		Epoch: epoch, Loss: loss, Accuracy: acc, TestLoss: ev.Loss, TestAccuracy: ev.Accuracy,
-		PerClass: perClass, Confusion: ev.Confusion, SamplesPerSec: speed, Stopped: stopped, Memory: memory(),
+		PerClass: perClass, Confusion: ev.Confusion, SamplesPerSec: speed, Stopped: stopped, Memory: Memory(),
 	}
 }
 
@@ -369,5 +370,5 @@ func summary(epoch int, loss, acc, speed float64, ev *lstm.Evaluation, stopped b
 // tab's memory stays flat from then on. The limit is soft: a heap that
 // needs more still gets it.
 func HoldMemory(headroom float64) {
-	debug.SetMemoryLimit(int64(headroom * float64(memory())))
+	debug.SetMemoryLimit(int64(headroom * float64(Memory())))
 }

@@ -1,7 +1,6 @@
 package lstm
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -41,20 +40,10 @@ func (t *Trainer) SaveCheckpoint(path string, meta map[string]string) error {
 	return safetensors.WriteFile(path, m, tensors)
 }
 
-// EncodeCheckpoint returns the trainer's whole state as the bytes of a
-// checkpoint file, with the given extra metadata (for a browser's
-// IndexedDB, where there are no files).
-func (t *Trainer) EncodeCheckpoint(meta map[string]string) ([]byte, error) {
-	var b bytes.Buffer
-	if err := t.WriteCheckpoint(&b, meta); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
-
-// WriteCheckpoint writes the bytes EncodeCheckpoint returns to w: into a
-// buffer kept from one checkpoint to the next, it spares the garbage of a
-// new one each time.
+// WriteCheckpoint writes the trainer's whole state to w as a checkpoint
+// file, with the given extra metadata: for a browser's IndexedDB, where
+// there are no files, into a buffer that may be kept from one checkpoint
+// to the next.
 func (t *Trainer) WriteCheckpoint(w io.Writer, meta map[string]string) error {
 	m, tensors, err := t.checkpointContents(meta)
 	if err != nil {
@@ -98,7 +87,7 @@ func LoadCheckpoint(be backend.Backend, path string) (*Trainer, map[string]strin
 }
 
 // DecodeCheckpoint reads the bytes of a checkpoint (from SaveCheckpoint or
-// EncodeCheckpoint) and returns a trainer on be positioned to resume, and
+// WriteCheckpoint) and returns a trainer on be positioned to resume, and
 // the checkpoint's metadata.
 func DecodeCheckpoint(be backend.Backend, data []byte) (*Trainer, map[string]string, error) {
 	f, err := safetensors.Parse(data)

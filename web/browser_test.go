@@ -359,6 +359,18 @@ func (b *browser) save(name string, shoot chromedp.Action[[]byte]) {
 	}
 }
 
+// openApp opens the app in a new browser (openBrowser with wrap) and
+// waits until it is interactive, what naming the visit in the log; the
+// console is checked when the test ends.
+func openApp(t *testing.T, timeout time.Duration, what string, wrap ...func(http.Handler) http.Handler) *browser {
+	t.Helper()
+	b := openBrowser(t, timeout, wrap...)
+	t.Cleanup(b.checkConsole)
+	must(t, "load", chromedp.Do(b.ctx, chromedp.Navigate(b.url)))
+	interactive(b.ctx, t, what)
+	return b
+}
+
 // checkConsole fails the test for every console error or exception seen.
 func (b *browser) checkConsole() {
 	b.mu.Lock()

@@ -29,11 +29,7 @@ const memorySlack = 4 << 20
 // heap with its array buffers, after a garbage collection, at epoch 2 and
 // at the end.
 func TestBrowserMemory(t *testing.T) {
-	b := openBrowser(t, 3*time.Minute)
-	ctx := b.ctx
-	defer b.checkConsole()
-	must(t, "load", chromedp.Do(ctx, chromedp.Navigate(b.url)))
-	interactive(ctx, t, "cold")
+	ctx := openApp(t, 3*time.Minute, "cold").ctx
 	setFields(ctx, t, map[string]string{"train-from": "scratch", "train-epochs": "20", "train-train_images": "300", "train-test_images": "100", "train-batch": "100"})
 	click(ctx, t, "train-start")
 	_, err := waitWithin(ctx, time.Minute, `(e => e && e.textContent.split(",").length >= 2 ? "ok" : "")(document.querySelector('[data-testid="train-memory-epochs"]'))`)

@@ -18,7 +18,7 @@ import (
 // its worker link the stand-ins, predict and train with the pure-Go
 // kernels, and the page says so; no message of failure.
 func TestBrowserNoSIMD(t *testing.T) {
-	b := openBrowser(t, 2*time.Minute, func(h http.Handler) http.Handler {
+	ctx := openApp(t, 2*time.Minute, "without SIMD128", func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/web/simd.wasm" {
 				w.Header().Set("Content-Type", "application/wasm")
@@ -27,11 +27,7 @@ func TestBrowserNoSIMD(t *testing.T) {
 			}
 			h.ServeHTTP(w, r)
 		})
-	})
-	ctx := b.ctx
-	defer b.checkConsole()
-	must(t, "load", chromedp.Do(ctx, chromedp.Navigate(b.url)))
-	interactive(ctx, t, "without SIMD128")
+	}).ctx
 	click(ctx, t, "example-button")
 	digit, err := waitFor(ctx, `document.querySelector('[data-testid="prediction"]').textContent`)
 	must(t, "prediction", err)

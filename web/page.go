@@ -152,7 +152,7 @@ func (p *Page) Render() app.UI {
 				app.P().Class("ms").Body(
 					app.If(p.probs != nil, app.Text(fmt.Sprintf(m.inferenceMs, p.ms, kernelsText(m)))),
 					app.Span().Class("hidden-value").DataSet("testid", "inference-ms").Text(p.msText()),
-					app.Span().Class("hidden-value").DataSet("testid", "kernels").Text(cpu.Kernels()[0]),
+					app.Span().Class("hidden-value").DataSet("testid", "kernels").Text(kernelsInUse),
 				),
 			),
 			p.renderInside(m),
@@ -254,11 +254,16 @@ func kernelsText(m *messages) string {
 	return m.simd
 }
 
+// kernelsInUse names the matrix kernels the page computes with, chosen
+// once when the program starts (after the host linked the SIMD128 ones,
+// or their stand-ins).
+var kernelsInUse = cpu.Kernels()[0]
+
 // pureGo reports whether the page, in a browser without WebAssembly
 // SIMD128, computes with the pure-Go kernels; its workers, in the same
 // browser, do too.
 func pureGo() bool {
-	return app.IsClient && !strings.HasPrefix(cpu.Kernels()[0], "wasmsimd")
+	return app.IsClient && !strings.HasPrefix(kernelsInUse, "wasmsimd")
 }
 
 func (p *Page) msText() string {

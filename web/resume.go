@@ -15,10 +15,10 @@ import (
 // found there when the page opens is an interrupted run's.
 
 // interruptedRun is what IndexedDB says of the checkpoint it holds: after
-// how many of its epochs it was taken, and the run's settings.
+// how many epochs it was taken, and the run's settings.
 type interruptedRun struct {
-	epoch, epochs int
-	settings      digit.Settings
+	epoch    int
+	settings digit.Settings
 }
 
 // findInterrupted looks for an interrupted run's checkpoint in IndexedDB,
@@ -29,7 +29,7 @@ func (t *trainPanel) findInterrupted() {
 		if err != nil || !v.Truthy() {
 			return // nothing to offer (or no storage, which the model's panel reports)
 		}
-		run := interruptedRun{epoch: v.Get("epoch").Int(), epochs: v.Get("epochs").Int()}
+		run := interruptedRun{epoch: v.Get("epoch").Int()}
 		if json.Unmarshal([]byte(v.Get("settings").String()), &run.settings) != nil || run.settings.Validate() != nil {
 			return
 		}
@@ -53,7 +53,7 @@ func (t *trainPanel) renderInterrupted(m *messages) app.UI {
 		from = m.fromModel
 	}
 	return app.Div().Class("resume-offer").DataSet("testid", "resume-offer").Body(
-		app.P().Text(fmt.Sprintf(m.interrupted, r.epoch, r.epochs, from, s.TrainImages, s.Batch)),
+		app.P().Text(fmt.Sprintf(m.interrupted, r.epoch, s.Epochs, from, s.TrainImages, s.Batch)),
 		app.Button().DataSet("testid", "train-resume-run").Text(m.resumeRun).OnClick(t.onResumeRun),
 		app.Button().DataSet("testid", "train-discard-run").Text(m.discardRun).OnClick(t.onDiscardRun),
 	)

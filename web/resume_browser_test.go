@@ -23,11 +23,7 @@ import (
 // ends with exactly the parameters of the same run never interrupted,
 // trained next, and leaves no checkpoint behind.
 func TestBrowserResume(t *testing.T) {
-	b := openBrowser(t, 3*time.Minute)
-	ctx := b.ctx
-	defer b.checkConsole()
-	must(t, "load", chromedp.Do(ctx, chromedp.Navigate(b.url)))
-	interactive(ctx, t, "cold")
+	ctx := openApp(t, 3*time.Minute, "cold").ctx
 	settings := map[string]string{"train-from": "scratch", "train-epochs": "3", "train-train_images": "600", "train-test_images": "100", "train-batch": "50"}
 	setFields(ctx, t, settings)
 	click(ctx, t, "train-start")

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 
 	"github.com/lstm-digits/lstm-digits/digit"
 )
@@ -25,8 +24,8 @@ type runView struct {
 	start  *digit.Start
 	steps  []digit.Step
 	epochs []digit.EpochSummary
-	// pageMemory is the page's memory from the system (MemStats.Sys) as
-	// each epoch's report came, beside the worker's in epochs.
+	// pageMemory is the page's memory (digit.Memory) as each epoch's
+	// report came, beside the worker's in epochs.
 	pageMemory []uint64
 	done       string // the closing message, once the run is done
 	err        error  // why the run failed
@@ -59,9 +58,7 @@ func (v *runView) take(m workerMsg, msgs *messages) ending {
 			v.steps = append(v.steps, *r.Step)
 		case r.Epoch != nil:
 			v.epochs = append(v.epochs, *r.Epoch)
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			v.pageMemory = append(v.pageMemory, ms.Sys)
+			v.pageMemory = append(v.pageMemory, digit.Memory())
 		default:
 			v.err = errors.New("a report from the worker says nothing")
 			return failed

@@ -33,7 +33,8 @@ self.lstmStore = (() => {
     deleteModel: () => run("models", "readwrite", (s) => s.delete("current")),
     // The checkpoint of the run going on (or interrupted by a reload or a
     // closed tab): its bytes (Uint8Array), and apart, so that the page can
-    // read it without them, what it is: {epoch, epochs, settings}.
+    // read it without them, what it is: {epoch, settings} (epochs done, the
+    // run's settings as JSON).
     putCheckpoint: (bytes, info) => run("models", "readwrite", (s) => {
       s.put(bytes, "checkpoint");
       return s.put(info, "checkpoint-info");

@@ -129,7 +129,7 @@ func newRun(be *cpu.Backend, msg js.Value) (*digit.Run, error) {
 	}
 	r.Checkpoint = func(ckpt []byte, epochs int) error {
 		settings, _ := json.Marshal(r.Settings) // Settings always encode
-		info := object(map[string]any{"epoch": epochs, "epochs": r.Settings.Epochs, "settings": string(settings)})
+		info := object(map[string]any{"epoch": epochs, "settings": string(settings)})
 		if _, err := jsbridge.Await(self.Get("lstmStore").Call("putCheckpoint", jsbridge.Uint8Array(ckpt), info)); err != nil {
 			post(object(map[string]any{"type": "stored", "error": "IndexedDB putCheckpoint: " + err.Error()}), nil)
 		}
