@@ -67,11 +67,13 @@ func TestGemm(t *testing.T) {
 	}
 	// Products a·bᵀ of up to DotRows rows with a depth of whole vectors
 	// take the dot kernels (Unpacked): every tile height and width, a
-	// last column less than a tile, and one row more than DotRows.
+	// last column less than a tile, and one row more than DotRows; depths
+	// of whole 16-value vectors serve the AVX-512 kernels, the others
+	// those with fewer lanes.
 	for m := 1; m <= 7; m++ {
-		sizes = append(sizes, [3]int{m, 39, 24})
+		sizes = append(sizes, [3]int{m, 39, 24}, [3]int{m, 39, 48})
 	}
-	sizes = append(sizes, [][3]int{{DotRows, 13, 136}, {DotRows + 1, 9, 16}, {1, 512, 128}, {28, 512, 128}}...)
+	sizes = append(sizes, [][3]int{{DotRows, 13, 136}, {DotRows, 13, 144}, {DotRows + 1, 9, 16}, {1, 512, 128}, {28, 512, 128}}...)
 	sizes = append(sizes, [][3]int{{1, 1, 1}, {20, 64, 600}, {13, 40, 9}, {3, 5, 7}, {10, 32, 1}, {11, 33, 257}, {100, 512, 128}, {100, 128, 512}, {512, 28, 300}, {241, 10, 513}, {300, 9, 5}, {7, 1, 0}}...)
 	eachKernel(t, func(k microKernel) {
 		rng := rand.New(rand.NewPCG(1, 2))

@@ -17,16 +17,15 @@ Each kernel comes in mr versions, micro{ISA}{layout}{rows} for tiles of
 1..mr rows, so that the rows that do not fill a whole tile cost no more
 than their share.
 
-Dot kernels. dotAVX2_{mr}x{nr} computes c[i·ldc + j] += a_i·w_j for the
+Dot kernels. dot{ISA}_{mr}x{nr} computes c[i·ldc + j] += a_i·w_j for the
 first m rows a_i of a and n rows w_j of w (multiples of mr and nr), both
-read row by row (k a multiple of 8, lda and ldw in values), in tiles of
-mr×nr with one accumulator per pair, summed across its lanes at the end
-of the tile; for each tile of w, which then stays in the L1 cache, every
-tile of a, so that w streams from the L2 cache once: a product with a transposed right
-operand that needs no packing, for products of few rows, where packing
-the right operand would cost more than the product (a prediction's
-recurrent steps). They use only AVX2 and FMA, so AVX-512 CPUs run them
-too.
+read row by row (k a multiple of the register's 16 or 8 values, lda and
+ldw in values), in tiles of mr×nr with one accumulator per pair, summed
+across its lanes at the end of the tile; for each tile of w, which then
+stays in the L1 cache, every tile of a, so that w streams from the L2
+cache once: a product with a transposed right operand that needs no
+packing, for products of few rows, where packing the right operand would
+cost more than the product (a prediction's recurrent steps).
 
 The peak loop. fmaPeak{ISA}(n) runs n rounds of 12 VFMADD231PS on 12
 independent accumulators, so that no FMA waits for another: the core's
@@ -132,17 +131,21 @@ def kernel(isa, mr, nr, reg, width, layout, rows):
 
 
 DOT_TILES = [(1, 4), (1, 8), (2, 4), (3, 4)]
+DOT_ISAS = ["AVX512", "AVX2"]
 
 
-def dot_kernel(mr, nr):
-    """dotAVX2_{mr}x{nr}(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int):
+def dot_kernel(isa, mr, nr):
+    """dot{ISA}_{mr}x{nr}(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int):
     c[i·ldc + j] += a_i·w_j for the first m rows of a and n rows of w
     (multiples of mr and nr), in tiles: for each tile of nr rows of w, which
-    then stays in the L1 cache, every tile of mr rows of a."""
-    name = f"dotAVX2_{mr}x{nr}"
-    acc = [[f"Y{i * nr + j}" for j in range(nr)] for i in range(mr)]
-    areg = [f"Y{mr * nr + i}" for i in range(mr)]
-    wreg = f"Y{mr * nr + mr}"
+    then stays in the L1 cache, every tile of mr rows of a. The AVX-512
+    version reads 16 values a load (k a multiple of 16) and halves each
+    accumulator to 8 lanes before the AVX2 version's sums across lanes."""
+    name = f"dot{isa}_{mr}x{nr}"
+    reg, vec = ("Z", 64) if isa == "AVX512" else ("Y", 32)
+    acc = [[f"{reg}{i * nr + j}" for j in range(nr)] for i in range(mr)]
+    areg = [f"{reg}{mr * nr + i}" for i in range(mr)]
+    wreg = f"{reg}{mr * nr + mr}"
     out = [f"// func {name}(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int)",
            f"TEXT ·{name}(SB), NOSPLIT, $8-120"]
     e = lambda line: out.append("\t" + line)
@@ -174,7 +177,7 @@ def dot_kernel(mr, nr):
     e("MOVQ DI, R14")
     e("LEAQ (DI)(R8*4), R10")  # row 4 of w
     e("MOVQ k+0(FP), CX")
-    e("SHRQ $3, CX")  # vectors of 8
+    e(f"SHRQ ${(vec // 4).bit_length() - 1}, CX")  # vectors
     for row in acc:
         for r in row:
             e(f"VXORPS {r}, {r}, {r}")
@@ -190,9 +193,9 @@ def dot_kernel(mr, nr):
     for i in range(mr):
         e(f"VMOVUPS {a_addr[i]}, {areg[i]}")
     if mr == 1:
-        for p in range(nr // 2):
+        for p in range(vec * nr // 64):
             e(f"PREFETCHT0 {64 * p}(R15)")
-        e(f"ADDQ ${32 * nr}, R15")
+        e(f"ADDQ ${vec * nr}, R15")
     for j in range(nr):
         if mr == 1:
             e(f"VFMADD231PS {w_addr(j)}, {areg[0]}, {acc[0][j]}")
@@ -200,16 +203,23 @@ def dot_kernel(mr, nr):
         e(f"VMOVUPS {w_addr(j)}, {wreg}")
         for i in range(mr):
             e(f"VFMADD231PS {wreg}, {areg[i]}, {acc[i][j]}")
-    e("ADDQ $32, SI")
-    e("ADDQ $32, R14")
+    e(f"ADDQ ${vec}, SI")
+    e(f"ADDQ ${vec}, R14")
     if nr > 4:
-        e("ADDQ $32, R10")
+        e(f"ADDQ ${vec}, R10")
     e("DECQ CX")
     e(f"JNZ {name}_loop")
     label("sum")
-    t0, t1 = "Y14", "Y15"
+    # The sums use Y registers 0-15 only (VHADDPS has no EVEX form); the
+    # accumulators are Y0-Y11 at most, and a and w's registers are free.
+    y = lambda r: "Y" + r[1:]
+    t0, t1, half = "Y14", "Y15", "Y13"
     for i in range(mr):
-        a = acc[i]
+        a = [y(r) for r in acc[i]]
+        if reg == "Z":
+            for z, r in zip(acc[i], a):
+                e(f"VEXTRACTF32X8 $1, {z}, {half}")
+                e(f"VADDPS {half}, {r}, {r}")
         # Four accumulators to one vector: lane j of each 128-bit half
         # holds half of a_j's sum.
         for q in range(0, nr, 4):
@@ -499,7 +509,7 @@ def main():
                 text.append(kernel(*isa, layout, rows))
     text += [consts_data()] + [f(isa) for isa in ("AVX512", "AVX2") for f in (cell_forward, cell_backward)]
     text += [fma_peak(isa, reg) for isa, _, _, reg, _ in ISAS]
-    text += [dot_kernel(mr, nr) for mr, nr in DOT_TILES]
+    text += [dot_kernel(isa, mr, nr) for isa in DOT_ISAS for mr, nr in DOT_TILES]
     with open("kernels_amd64.s", "w") as f:
         f.write("\n".join(text))
     decls = ["// Code generated by gen_amd64.py; DO NOT EDIT.", "", "package kernel", ""]
@@ -509,9 +519,10 @@ def main():
         decls += [f"// fmaPeak{isa} runs n rounds of 12 independent {isa} FMAs (BenchmarkPeak).",
                   f"func fmaPeak{isa}(n int)", ""]
     dsig = "(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int)"
-    for mr, nr in DOT_TILES:
-        decls += [f"// dotAVX2_{mr}x{nr} adds the products of the first m rows of a and n rows of w, in tiles of {mr}×{nr}, to c.",
-                  "//", "//go:noescape", f"func dotAVX2_{mr}x{nr}{dsig}", ""]
+    for isa in DOT_ISAS:
+        for mr, nr in DOT_TILES:
+            decls += [f"// dot{isa}_{mr}x{nr} adds the products of the first m rows of a and n rows of w, in tiles of {mr}×{nr}, to c.",
+                      "//", "//go:noescape", f"func dot{isa}_{mr}x{nr}{dsig}", ""]
     with open("micro_amd64.go", "w") as f:
         f.write("\n".join(decls))
 

@@ -11,7 +11,7 @@ func kernels() []microKernel {
 	if cpu.X86.HasAVX512F {
 		k := asmKernel("avx512-10x32", 32, microAVX512K, microAVX512N)
 		k.cells = cellKernels{lanes: 16, forward: cellForwardAVX512, backward: cellBackwardAVX512}
-		k.dot = dotAVX2
+		k.dot = dotAVX512
 		ks = append(ks, k)
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
@@ -23,9 +23,13 @@ func kernels() []microKernel {
 	return append(ks, goKernel)
 }
 
-// dotAVX2 are the dot kernels of both x86 kernel sets: the products they
-// serve stream b from the cache, so 8 lanes do as well as 16.
-var dotAVX2 = &dotKernels{lanes: 8, n4: []dotFunc{dotAVX2_1x4, dotAVX2_2x4, dotAVX2_3x4}, x1n8: dotAVX2_1x8}
+// dotAVX512 and dotAVX2 are the dot kernels of the two x86 kernel sets.
+// The products they serve stream w from the L2 cache; 16 lanes take it
+// in half the loads of 8 (NOTES.md has what that gives).
+var (
+	dotAVX512 = &dotKernels{lanes: 16, n4: []dotFunc{dotAVX512_1x4, dotAVX512_2x4, dotAVX512_3x4}, x1n8: dotAVX512_1x8}
+	dotAVX2   = &dotKernels{lanes: 8, n4: []dotFunc{dotAVX2_1x4, dotAVX2_2x4, dotAVX2_3x4}, x1n8: dotAVX2_1x8}
+)
 
 // The cell kernels of kernels_amd64.s.
 

@@ -116,6 +116,26 @@ func fmaPeakAVX512(n int)
 // fmaPeakAVX2 runs n rounds of 12 independent AVX2 FMAs (BenchmarkPeak).
 func fmaPeakAVX2(n int)
 
+// dotAVX512_1x4 adds the products of the first m rows of a and n rows of w, in tiles of 1×4, to c.
+//
+//go:noescape
+func dotAVX512_1x4(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int)
+
+// dotAVX512_1x8 adds the products of the first m rows of a and n rows of w, in tiles of 1×8, to c.
+//
+//go:noescape
+func dotAVX512_1x8(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int)
+
+// dotAVX512_2x4 adds the products of the first m rows of a and n rows of w, in tiles of 2×4, to c.
+//
+//go:noescape
+func dotAVX512_2x4(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int)
+
+// dotAVX512_3x4 adds the products of the first m rows of a and n rows of w, in tiles of 3×4, to c.
+//
+//go:noescape
+func dotAVX512_3x4(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int)
+
 // dotAVX2_1x4 adds the products of the first m rows of a and n rows of w, in tiles of 1×4, to c.
 //
 //go:noescape
