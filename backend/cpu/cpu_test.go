@@ -1,6 +1,7 @@
 package cpu_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/lstm-digits/lstm-digits/backend/backendtest"
@@ -10,7 +11,9 @@ import (
 
 // TestConformance runs the conformance suite on the backend with each
 // micro-kernel this CPU can run (the fastest, and the fallbacks: AVX2,
-// pure Go), comparing it with backend/reference.
+// pure Go), comparing it with backend/reference. The pools of temporary
+// slices hold NaN before each run, so that a value of an uncleared
+// temporary read before it is written fails the suite.
 func TestConformance(t *testing.T) {
 	for _, name := range kernel.Kernels() {
 		t.Run("fast/"+name, func(t *testing.T) {
@@ -19,7 +22,20 @@ func TestConformance(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer restore()
+			poisonPools()
 			backendtest.Run(t, cpu.New())
 		})
+	}
+}
+
+// poisonPools gives the kernel package's pools a slice of NaN in each
+// size class up to 2^22 values.
+func poisonPools() {
+	for c := range 23 {
+		p := kernel.BorrowUncleared(1 << c)
+		for i := range *p {
+			(*p)[i] = float32(math.NaN())
+		}
+		kernel.Return(p)
 	}
 }

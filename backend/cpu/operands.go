@@ -36,6 +36,14 @@ func (t *temps) zeros(n int) []float32 {
 	return *p
 }
 
+// uncleared borrows n values that hold anything, for the caller to
+// write before it reads them.
+func (t *temps) uncleared(n int) []float32 {
+	p := kernel.BorrowUncleared(n)
+	*t = append(*t, p)
+	return *p
+}
+
 // release returns every borrowed slice.
 func (t *temps) release() { kernel.Return(*t...) }
 
@@ -48,7 +56,10 @@ func (be *Backend) forwardOperands(a *backend.LSTMForwardArgs, tmp *temps) (res 
 		r = data(a.Reserve)
 		mustLen("LSTMForward reserve", len(r), be.ReserveLen(s))
 	} else {
-		r = tmp.zeros(be.ReserveLen(s))
+		// Uncleared: the step loop writes every value of it before it
+		// reads it (the input projection sets the gates, the cell or
+		// finishStep each step's c, h and m).
+		r = tmp.uncleared(be.ReserveLen(s))
 	}
 	x = data(a.X)
 	mustLen("LSTMForward x", len(x), s.T*s.B*s.Input)

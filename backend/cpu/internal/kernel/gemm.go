@@ -109,6 +109,15 @@ var pools [40]sync.Pool
 // back. Kernels and their callers borrow their temporaries, so that a
 // training loop allocates nothing once it runs.
 func Borrow(n int) *[]float32 {
+	p := BorrowUncleared(n)
+	clear(*p)
+	return p
+}
+
+// BorrowUncleared is Borrow without the clearing: the slice holds what
+// its last user left, for a caller that writes every value before it
+// reads it.
+func BorrowUncleared(n int) *[]float32 {
 	c := bits.Len(uint(max(n, 1) - 1))
 	p, _ := pools[c].Get().(*[]float32)
 	if p == nil {
@@ -116,7 +125,6 @@ func Borrow(n int) *[]float32 {
 		p = &s
 	}
 	*p = (*p)[:n]
-	clear(*p)
 	return p
 }
 
