@@ -57,32 +57,43 @@ func (c *Classifier) GradientTimesInput(x Tensor, class int) ([]float64, error) 
 	return rows, nil
 }
 
-// Occlusion returns, for one sequence x [T, InputSize] and a class, the
-// class's probability less its probability with step t's features set to
-// zero (a blank row of a digit), for each step t: positive where the step
-// spoke for the class. The T blanked copies run as one batch.
-func (c *Classifier) Occlusion(x Tensor, class int) ([]float64, error) {
+// Occlusion returns, for one sequence x [T, InputSize], a class and steps
+// (each in [0, T); nil for every step in order), the class's probability
+// less its probability with step t's features set to zero (a blank row of
+// a digit), for each step t of steps: positive where the step spoke for
+// the class. The blanked copies run as one batch, with x itself; a caller
+// that must not hold the thread for long asks for a few steps at a time.
+func (c *Classifier) Occlusion(x Tensor, class int, steps []int) ([]float64, error) {
 	T, err := c.checkOne(x, class)
 	if err != nil {
 		return nil, err
 	}
+	if steps == nil {
+		steps = make([]int, T)
+		for t := range steps {
+			steps[t] = t
+		}
+	}
 	F := c.Config().InputSize
-	batch := make([]float32, 0, (T+1)*T*F)
+	batch := make([]float32, 0, (len(steps)+1)*T*F)
 	batch = append(batch, x.Data...)
-	for t := range T {
+	for _, t := range steps {
+		if t < 0 || t >= T {
+			return nil, fmt.Errorf("lstm: occlusion of step %d of a sequence of %d", t, T)
+		}
 		at := len(batch)
 		batch = append(batch, x.Data...)
 		clear(batch[at+t*F : at+(t+1)*F])
 	}
-	logits, err := c.Logits(Tensor{Shape: []int{T + 1, T, F}, Data: batch})
+	logits, err := c.Logits(Tensor{Shape: []int{len(steps) + 1, T, F}, Data: batch})
 	if err != nil {
 		return nil, err
 	}
 	K := c.NumClasses
 	full := Softmax(logits.Data[:K])[class]
-	drops := make([]float64, T)
-	for t := range T {
-		drops[t] = full - Softmax(logits.Data[(t+1)*K:(t+2)*K])[class]
+	drops := make([]float64, len(steps))
+	for i := range steps {
+		drops[i] = full - Softmax(logits.Data[(i+1)*K:(i+2)*K])[class]
 	}
 	return drops, nil
 }

@@ -269,7 +269,7 @@ func (fx *fixture) checkInside(c *Classifier) {
 		if err != nil {
 			t.Fatalf("%s: %v", fx.name, err)
 		}
-		o, err := c.Occlusion(seq, classes[b])
+		o, err := c.Occlusion(seq, classes[b], nil)
 		if err != nil {
 			t.Fatalf("%s: %v", fx.name, err)
 		}
