@@ -164,6 +164,8 @@ func (p *Page) predict() {
 	}
 	p.paintInput()
 	p.paintMaps()
+	p.computeCell()
+	p.scheduleAttribution()
 }
 
 func (p *Page) infer() error {
