@@ -93,7 +93,7 @@ func (c *Classifier) Occlusion(x Tensor, class int, steps []int) ([]float64, err
 	full := Softmax(logits.Data[:K])[class]
 	drops := make([]float64, len(steps))
 	for i := range steps {
-		drops[i] = full - Softmax(logits.Data[(i+1)*K:(i+2)*K])[class]
+		drops[i] = full - Softmax(logits.Data[(i+1)*K : (i+2)*K])[class]
 	}
 	return drops, nil
 }

@@ -25,10 +25,10 @@ import (
 
 // rowAttribution is the attribution of one prediction.
 type rowAttribution struct {
-	class      int
-	grad, occ  []float64 // nil until computed
-	gradMs, occMs float64 // how long each took
-	generation int
+	class         int
+	grad, occ     []float64 // nil until computed
+	gradMs, occMs float64   // how long each took
+	generation    int
 }
 
 // scheduleAttribution clears the attribution of the last prediction and,

@@ -129,6 +129,7 @@ func TestBrowserInside(t *testing.T) {
 		float64(tr.C[1][18][64]), float64(tr.C[1][19][64]), float64(tr.H[1][19][64]),
 	}, 1e-5)
 	b.shotOf("inside-views", ".inside")
+	b.shotOf("row-attribution", ".result")
 
 	must(t, "language", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid="language-button"]`))))
 	if _, err := waitFor(ctx, `/第 2 层/.test(document.querySelector('[data-testid="cell-step"]').textContent) ? "ok" : ""`); err != nil {
@@ -202,23 +203,7 @@ func checkClose(t *testing.T, what string, got, want []float64, tol float64) {
 // painted or one flat colour.
 func checkCanvases(t *testing.T, b *browser, ids []string) {
 	t.Helper()
-	type stat struct {
-		ID                 string
-		W, H, Opaque, Tint int
-	}
-	stats, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]stat](jsList(ids)+`.map(id => {
-		const c = document.getElementById(id);
-		if (!c) return {ID: id};
-		const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-		const tints = new Set();
-		let opaque = 0;
-		for (let i = 0; i < d.length; i += 4) {
-			if (d[i + 3] === 255) opaque++;
-			tints.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-		}
-		return {ID: id, W: c.width, H: c.height, Opaque: opaque, Tint: tints.size};
-	})`))
-	must(t, "canvases", err)
+	stats := canvasStats(b.ctx, t, "the inside views", ids)
 	for _, s := range stats {
 		switch {
 		case s.W*s.H == 0:
