@@ -60,6 +60,10 @@ func (p *Page) computeCell() {
 	if p.trace == nil || p.model == nil {
 		return
 	}
+	if cfg := p.model.Config(); pick.layer >= cfg.NumLayers || pick.unit >= cfg.HiddenSize {
+		p.deep.cell = nil // a model of other shapes came in: its cells are other ones
+		return
+	}
 	n, err := p.cellNumbers(pick.layer, pick.step, pick.unit)
 	if err != nil {
 		p.err = fmt.Errorf("the cell's numbers: %w", err)
