@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
@@ -64,7 +65,9 @@ func (p *Page) computeCell() {
 		p.deep.cell = nil // a model of other shapes came in: its cells are other ones
 		return
 	}
+	start := time.Now()
 	n, err := p.cellNumbers(pick.layer, pick.step, pick.unit)
+	p.deep.cellMs = float64(time.Since(start).Microseconds()) / 1000
 	if err != nil {
 		p.err = fmt.Errorf("the cell's numbers: %w", err)
 		return
@@ -170,5 +173,6 @@ func (p *Page) renderCellStep(dm *insideMessages) app.UI {
 		app.P().Text(fmt.Sprintf(dm.cellShapes, xName, n.outWidth, G, n.inWidth, G, n.outWidth, G)),
 		renderTerms(terms),
 		app.P().Text(dm.cellOutro),
+		app.P().Class("hint").DataSet("testid", "cell-ms").Text(fmt.Sprintf(dm.cellTime, p.deep.cellMs)),
 	)
 }

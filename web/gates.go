@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
@@ -32,9 +33,13 @@ const (
 // whose arithmetic is written out.
 type deepInside struct {
 	gates bool
-	attr  *rowAttribution // of the current input; nil until computed
-	gen   int             // counts predictions: an attribution of an older one is dropped
-	cell  *cellPick       // nil: none picked
+	// traceMs is how long the last drawing's trace (h, c and the gates)
+	// took, paintMs the painting of its gates, cellMs the picked cell's
+	// arithmetic.
+	traceMs, paintMs, cellMs float64
+	attr                     *rowAttribution // of the current input; nil until computed
+	gen                      int             // counts predictions: an attribution of an older one is dropped
+	cell                     *cellPick       // nil: none picked
 	// gatesAttr caches the gates-view's data attributes for trace and step.
 	gatesAttr struct {
 		trace       *lstm.Trace
@@ -79,6 +84,7 @@ func (p *Page) renderGates(dm *insideMessages, layers, units int) app.UI {
 		DataSet("step", strconv.Itoa(p.shownStep())).DataSet("input", input).DataSet("gates", gates).Body(
 		app.P().Class("hint").Text(dm.gatesHint),
 		app.P().Class("gate-summary").Text(p.summaryText(dm)),
+		app.P().Class("hint").DataSet("testid", "gates-ms").Text(fmt.Sprintf(dm.gatesTime, p.deep.traceMs, p.deep.paintMs)),
 		app.Div().Class("maps gate-maps").Body(maps...),
 	)
 }
@@ -171,6 +177,8 @@ func (p *Page) paintGates() {
 	if !p.deep.gates || p.model == nil {
 		return
 	}
+	start := time.Now()
+	defer func() { p.deep.paintMs = float64(time.Since(start).Microseconds()) / 1000 }()
 	t, H := p.trace, p.model.Config().HiddenSize
 	for k := range p.model.Config().NumLayers {
 		for q, name := range gateNames {

@@ -128,6 +128,18 @@ func TestBrowserInside(t *testing.T) {
 		float64(tr.Gates[1][19][64]), float64(tr.Gates[1][19][H+64]), float64(tr.Gates[1][19][2*H+64]), float64(tr.Gates[1][19][3*H+64]),
 		float64(tr.C[1][18][64]), float64(tr.C[1][19][64]), float64(tr.H[1][19][64]),
 	}, 1e-5)
+	// Once more with the gates shown: the time of a drawing's trace and gates.
+	must(t, "clear", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid="clear-button"]`))))
+	must(t, "example", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid="example-button"]`))))
+	_, err = waitFor(ctx, `document.querySelector('[data-testid="row-attribution"]').dataset.occlusion ? "ok" : ""`)
+	must(t, "the attribution of the Example again", err)
+	for _, id := range []string{"gates-ms", "cell-ms"} {
+		ms, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="`+id+`"]`)))
+		must(t, id, err)
+		t.Logf("%s: %s", id, ms)
+	}
+	t.Logf("the attribution of the Example again: %s ms for gradient × input, %s ms for occlusion",
+		attrOf(t, b, "row-attribution", "grad-ms"), attrOf(t, b, "row-attribution", "occlusion-ms"))
 	b.shotOf("inside-views", ".inside")
 	b.shotOf("row-attribution", ".result")
 

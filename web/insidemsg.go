@@ -17,6 +17,8 @@ type insideMessages struct {
 	xBelow               string // layer below, step, width
 	gateLine             string // in, rec, bias, z, activation, value
 	cellOutro            string
+	gatesTime            string // trace ms, painting ms
+	cellTime             string // ms
 	attrLabel            string
 	attrCaption          string // class
 	attrGrad, attrOcc    string // top rows, milliseconds
@@ -40,6 +42,8 @@ var insideEnglish = &insideMessages{
 	xBelow:    "layer %d's h at step %d ([%d] values)",
 	gateLine:  "%s + %s + %s = %s; %s gives %s",
 	cellOutro: "These are the values the page's forward pass computed; c_t and h_t go on to the next step, and h_t to the layer above (or, at the last step of the top layer, to the classifier).",
+	gatesTime: "This drawing's trace (h, c and the gates of every step) took %.2f ms in this tab, painting the gates %.2f ms.",
+	cellTime:  "Worked out in %.2f ms.",
 	attrLabel: "Each row's attribution: gradient × input (left) and occlusion (right)",
 	attrCaption: "Which rows decided the %d: left, gradient × input (the backward pass); right, occlusion (the probability lost when the row is blanked). " +
 		"Red rows speak for it, blue against.",
@@ -65,6 +69,8 @@ var insideChinese = &insideMessages{
 	xBelow:    "第 %d 层在第 %d 步的 h（[%d] 个值）",
 	gateLine:  "%s + %s + %s = %s；经 %s 得 %s",
 	cellOutro: "这些就是页面的前向计算得到的数值；c_t 和 h_t 传给下一步，h_t 也传给上一层（在顶层的最后一步则传给分类器）。",
+	gatesTime: "这次绘画的逐步记录（每一步的 h、c 和门）在本页用了 %.2f 毫秒，画出门用了 %.2f 毫秒。",
+	cellTime:  "计算用了 %.2f 毫秒。",
 	attrLabel: "每一行的归因：梯度 × 输入（左）与遮挡（右）",
 	attrCaption: "哪些行决定了 %d：左为梯度 × 输入（反向传播）；右为遮挡（把这一行涂空后失去的概率）。" +
 		"红色的行支持它，蓝色的行反对它。",
