@@ -28,20 +28,18 @@ type rowAttribution struct {
 	class         int
 	grad, occ     []float64 // nil until computed
 	gradMs, occMs float64   // how long each took
-	generation    int
 }
 
 // scheduleAttribution clears the attribution of the last prediction and,
 // when the pen is up and there is a prediction, computes the new one in
-// two later tasks.
+// later tasks.
 func (p *Page) scheduleAttribution() {
-	p.deep.gen++
 	p.deep.attr = nil
 	if p.drawing || p.probs == nil || p.ctx == nil {
 		p.paintAttribution()
 		return
 	}
-	a := &rowAttribution{class: lstm.Argmax(p.probs), generation: p.deep.gen}
+	a := &rowAttribution{class: lstm.Argmax(p.probs)}
 	p.deep.attr = a
 	p.paintAttribution()
 	x := lstm.Tensor{Shape: []int{mnist.Rows, mnist.Cols}, Data: p.input}

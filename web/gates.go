@@ -38,7 +38,6 @@ type deepInside struct {
 	// arithmetic.
 	traceMs, paintMs, cellMs float64
 	attr                     *rowAttribution // of the current input; nil until computed
-	gen                      int             // counts predictions: an attribution of an older one is dropped
 	cell                     *cellPick       // nil: none picked
 	// gatesAttr caches the gates-view's data attributes for trace and step.
 	gatesAttr struct {
