@@ -108,7 +108,11 @@ type LSTMForwardArgs struct {
 	// HN [B, Out] and CN [B, Hidden] receive the final state.
 	HN, CN Buffer
 	// Reserve, of ReserveLen(Shape) values, receives what the backward pass
-	// needs. It may be nil for inference.
+	// needs. It may be nil for inference. Whatever else a backend keeps
+	// there, its Gates part (ReserveLayout) holds the activated gates of
+	// every step after the call (zeros at padding steps): the lstm
+	// package's traces read them from there, so that the gates they show
+	// are those the forward pass computed.
 	Reserve Buffer
 }
 

@@ -2,6 +2,7 @@ package lstm
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -114,6 +115,14 @@ func (fx *fixture) setParams(p *Params) {
 // 1e-4·max(1, max|want|), printing the maximum difference.
 func (fx *fixture) check(want string, got []float32) {
 	fx.t.Helper()
+	fx.checkWithin(want, got, 1)
+}
+
+// checkWithin compares got with the fixture's tensor want within
+// 1e-4·max(floor, max|want|): with floor 0, relative to the tensor's
+// scale, for results far below 1 (an untrained model's attributions).
+func (fx *fixture) checkWithin(want string, got []float32, floor float64) {
+	fx.t.Helper()
 	ref := fx.tensor(want)
 	if len(got) != len(ref.Data) {
 		fx.t.Fatalf("%s: %s: %d values, want %d", fx.name, want, len(got), len(ref.Data))
@@ -127,7 +136,7 @@ func (fx *fixture) check(want string, got []float32) {
 		}
 		maxDiff = math.Max(maxDiff, d)
 	}
-	tol := 1e-4 * math.Max(1, maxRef)
+	tol := 1e-4 * math.Max(floor, maxRef)
 	if maxDiff > tol {
 		fx.t.Fatalf("%s: %-28s maxdiff %.3g > tolerance %.3g", fx.name, want, maxDiff, tol)
 	}
@@ -226,6 +235,50 @@ func (fx *fixture) runClassifier() {
 	fx.check("loss", []float32{bp.Loss})
 	fx.check("grad.input", bp.InputGrad.Data)
 	fx.checkGrads(c.Params())
+	if fx.has("trace.gates_l0") {
+		fx.checkInside(c)
+	}
+}
+
+// checkInside checks what the page shows inside the model against the
+// fixture: the first sequence's gates at every step (Trace), and each
+// sequence's attribution of its predicted class to its steps, within
+// 1e-4 of the attributions' own scale (far below 1 for these untrained
+// models).
+func (fx *fixture) checkInside(c *Classifier) {
+	t := fx.t
+	x := fx.tensor("input")
+	B, T, F := x.Shape[0], x.Shape[1], x.Shape[2]
+	first := Tensor{Shape: []int{T, F}, Data: x.Data[:T*F]}
+	tr, err := c.Trace(first)
+	if err != nil {
+		t.Fatalf("%s: %v", fx.name, err)
+	}
+	for k := range fx.cfg.NumLayers {
+		var gates []float32
+		for _, g := range tr.Gates[k] {
+			gates = append(gates, g...)
+		}
+		fx.check(fmt.Sprintf("trace.gates_l%d", k), gates)
+	}
+	classes := fx.ints("attribution.class")
+	var grad, occ []float32
+	for b := range B {
+		seq := Tensor{Shape: []int{T, F}, Data: x.Data[b*T*F : (b+1)*T*F]}
+		g, err := c.GradientTimesInput(seq, classes[b])
+		if err != nil {
+			t.Fatalf("%s: %v", fx.name, err)
+		}
+		o, err := c.Occlusion(seq, classes[b], nil)
+		if err != nil {
+			t.Fatalf("%s: %v", fx.name, err)
+		}
+		for step := range T {
+			grad, occ = append(grad, float32(g[step])), append(occ, float32(o[step]))
+		}
+	}
+	fx.checkWithin("attribution.grad_x_input", grad, 0)
+	fx.checkWithin("attribution.occlusion", occ, 0)
 }
 
 // TestTorchAdamSteps trains the seed classifier for ten Adam steps on the

@@ -16,7 +16,14 @@ How the values are made:
   pad_packed_sequence(total_length=T); padded steps of the input are random
   (they must not matter), padded steps of grad_output are zero;
 * the lstm loss is sum(output*grad_output) + sum(h_n*grad_h_n)
-  + sum(c_n*grad_c_n); the classifier loss is mean cross-entropy.
+  + sum(c_n*grad_c_n); the classifier loss is mean cross-entropy;
+* a unidirectional classifier case also stores what the page shows inside
+  the model: each layer's gates i, f, g, o at every step of its first
+  sequence, computed by the
+  LSTM equations written out here from the same weights (and checked against
+  nn.LSTM's output), and for each sequence's predicted class the gradient x
+  input of its logit summed over each step (autograd) and the occlusion of
+  each step (the class's probability less that with the step zeroed).
 
 The seed-shaped fixture classifier_seed.safetensors also stores the losses of
 10 Adam steps (lr 1e-3, default betas/eps) on its batch, computed in float64:
@@ -283,10 +290,73 @@ def classifier_fixture(case):
                     "loss": f32(loss.reshape(1)), "grad.input": f32(x64.grad)})
     for name, p in model.named_parameters():
         tensors["grad." + name] = f32(p.grad)
+    if not case.bidirectional:
+        for name, t in inside_tensors(model, x.double()).items():
+            tensors[name] = ("I64", t.numpy()) if t.dtype == torch.int64 else f32(t)
     if case.train:
         model.load_state_dict({k: v.double() for k, v in params.items()})
         losses = adam_losses(model, x.double(), labels, ADAM["steps"])
         tensors["train_losses"] = ("F32", np.array(losses, dtype=np.float32))
+    return tensors
+
+
+def written_out_gates(model, x):
+    """Every layer's gates [T, 4H] (i, f, g, o activated) for the first
+    sequence of x, by the LSTM equations, checked against nn.LSTM's output."""
+    lstm = model.lstm
+    B, T, _ = x.shape
+    H = lstm.hidden_size
+    inp, gates = x, {}
+    for k in range(lstm.num_layers):
+        w_ih, w_hh = getattr(lstm, f"weight_ih_l{k}"), getattr(lstm, f"weight_hh_l{k}")
+        bias = 0
+        if lstm.bias:
+            bias = getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}")
+        h, c = x.new_zeros(B, H), x.new_zeros(B, H)
+        steps, outs = [], []
+        for t in range(T):
+            z = inp[:, t] @ w_ih.t() + h @ w_hh.t() + bias
+            i, f, g, o = torch.sigmoid(z[:, :H]), torch.sigmoid(z[:, H:2 * H]), torch.tanh(z[:, 2 * H:3 * H]), torch.sigmoid(z[:, 3 * H:])
+            c = f * c + i * g
+            h = o * torch.tanh(c)
+            steps.append(torch.cat([i, f, g, o], dim=1))
+            outs.append(h)
+        gates[f"trace.gates_l{k}"] = torch.stack(steps, dim=1)[0]
+        inp = torch.stack(outs, dim=1)
+    want, _ = lstm(x)
+    if not torch.allclose(inp, want, rtol=0, atol=1e-12 if x.dtype == torch.float64 else 1e-5):
+        raise SystemExit("the written-out LSTM equations disagree with nn.LSTM")
+    return gates
+
+
+def attribution(model, x):
+    """For each sequence's predicted class: gradient x input of its logit
+    summed over each step [B, T], and occlusion [B, T]: its probability less
+    that with the step's features zeroed."""
+    x = x.detach().requires_grad_()
+    logits = model(x)
+    classes = logits.argmax(dim=1)
+    chosen = logits.gather(1, classes[:, None]).sum()
+    (grad,) = torch.autograd.grad(chosen, x)
+    B, T, _ = x.shape
+    prob = F.softmax(logits.detach(), dim=1).gather(1, classes[:, None])[:, 0]
+    occlusion = torch.empty(B, T, dtype=x.dtype)
+    for t in range(T):
+        blank = x.detach().clone()
+        blank[:, t] = 0
+        p = F.softmax(model(blank).detach(), dim=1).gather(1, classes[:, None])[:, 0]
+        occlusion[:, t] = prob - p
+    return {"attribution.class": classes, "attribution.grad_x_input": (grad * x.detach()).sum(dim=2),
+            "attribution.occlusion": occlusion}
+
+
+def inside_tensors(model, x):
+    """What the page shows inside a unidirectional classifier on x, as
+    {name: tensor}: the first sequence's gates and every sequence's
+    attributions (verify_fixtures.py recomputes them the same way)."""
+    with torch.no_grad():
+        tensors = written_out_gates(model, x)
+    tensors.update(attribution(model, x))
     return tensors
 
 

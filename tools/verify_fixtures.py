@@ -10,6 +10,9 @@ rerun the case, and compare every stored result tensor:
   max|got - ref| <= 1e-4 * max(1, max|ref|), which shows that a float32
   implementation can meet it.  The worst ratio err/tolerance is printed.
 
+A unidirectional classifier's gates and attributions (`trace.*`,
+`attribution.*`) are recomputed too, by the generator's own functions.
+
 For a fixture with `train_losses`, it also reruns the 10 Adam steps in float32
 and prints the largest relative difference from the stored float64 losses.
 
@@ -28,11 +31,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_fixtures import DEFAULT_OUT, adam_losses
+from gen_fixtures import DEFAULT_OUT, adam_losses, inside_tensors
 from safetensors_io import read
 from seed_model import Classifier
 
-RESULT_PREFIXES = ("output", "h_n", "c_n", "logits", "loss", "grad.")
+RESULT_PREFIXES = ("output", "h_n", "c_n", "logits", "loss", "grad.", "trace.", "attribution.")
 LSTM_PARAM = re.compile(r"^(weight|bias)_(ih|hh|hr)_l[0-9]+(_reverse)?$")
 
 
@@ -98,6 +101,8 @@ def run_classifier_file(t, meta, dtype):
     loss.backward()
     got = {"logits": logits, "loss": loss.reshape(1), "grad.input": x.grad}
     got.update({"grad." + n: p.grad for n, p in model.named_parameters()})
+    if not model.lstm.bidirectional:
+        got.update(inside_tensors(model, x.detach()))
     return got, model, state, x.detach(), labels
 
 

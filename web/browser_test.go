@@ -447,23 +447,7 @@ func interactive(ctx context.Context, t *testing.T, what string) timing {
 // opaque and many-coloured; without ink, each is one flat colour.
 func checkMaps(ctx context.Context, t *testing.T, what string, painted bool) {
 	t.Helper()
-	type stat struct {
-		ID                 string
-		W, H, Opaque, Tint int
-	}
-	stats, err := chromedp.Run(ctx, chromedp.Evaluate[[]stat](`["model-input", "probs-map", "h-map-0", "c-map-0", "h-map-1", "c-map-1"].map(id => {
-		const c = document.getElementById(id);
-		if (!c) return {ID: id};
-		const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-		const tints = new Set();
-		let opaque = 0;
-		for (let i = 0; i < d.length; i += 4) {
-			if (d[i + 3] === 255) opaque++;
-			tints.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-		}
-		return {ID: id, W: c.width, H: c.height, Opaque: opaque, Tint: tints.size};
-	})`))
-	must(t, what+": heat maps", err)
+	stats := canvasStats(ctx, t, what, []string{"model-input", "probs-map", "h-map-0", "c-map-0", "h-map-1", "c-map-1"})
 	for _, s := range stats {
 		least := 40 // colours of a painted map: the states vary widely
 		switch s.ID {
@@ -481,6 +465,32 @@ func checkMaps(ctx context.Context, t *testing.T, what string, painted bool) {
 			t.Errorf("%s: %s is not blank: %d colours", what, s.ID, s.Tint)
 		}
 	}
+}
+
+// canvasStat is what a canvas holds: its size, how many of its pixels are
+// opaque and how many colours it has; W and H are 0 when it is missing.
+type canvasStat struct {
+	ID                 string
+	W, H, Opaque, Tint int
+}
+
+// canvasStats reads back the pixels of the canvases of ids.
+func canvasStats(ctx context.Context, t *testing.T, what string, ids []string) []canvasStat {
+	t.Helper()
+	stats, err := chromedp.Run(ctx, chromedp.Evaluate[[]canvasStat](jsList(ids)+`.map(id => {
+		const c = document.getElementById(id);
+		if (!c) return {ID: id};
+		const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+		const tints = new Set();
+		let opaque = 0;
+		for (let i = 0; i < d.length; i += 4) {
+			if (d[i + 3] === 255) opaque++;
+			tints.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+		}
+		return {ID: id, W: c.width, H: c.height, Opaque: opaque, Tint: tints.size};
+	})`))
+	must(t, what+": canvases", err)
+	return stats
 }
 
 // replay draws the 28×28 MNIST image img on a canvas whose corner is at

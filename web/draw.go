@@ -164,6 +164,8 @@ func (p *Page) predict() {
 	}
 	p.paintInput()
 	p.paintMaps()
+	p.computeCell()
+	p.scheduleAttribution()
 }
 
 func (p *Page) infer() error {
@@ -182,10 +184,12 @@ func (p *Page) infer() error {
 		return err
 	}
 	p.ms = float64(time.Since(start).Microseconds()) / 1000
+	start = time.Now()
 	trace, err := p.model.Trace(lstm.Tensor{Shape: []int{mnist.Rows, mnist.Cols}, Data: x})
 	if err != nil {
 		return err
 	}
+	p.deep.traceMs = float64(time.Since(start).Microseconds()) / 1000
 	p.input, p.probs, p.trace = x, lstm.Softmax(logits.Data), trace
 	if !p.own.chosen {
 		p.own.label = lstm.Argmax(p.probs) // the label to add it under, unless the visitor chose one

@@ -14,7 +14,8 @@ import (
 
 // "Inside the LSTM": the model's input image with the highlighted step's
 // row, and heat maps of the class probabilities and of every layer's h and
-// c after each of the 28 steps (canvases painted from lstm.Trace).
+// c after each of the 28 steps (canvases painted from lstm.Trace), then
+// the gates (gates.go) and one cell's step (cellstep.go).
 
 // renderInside is the panel: a step slider and the heat maps.
 func (p *Page) renderInside(m *messages) app.UI {
@@ -30,12 +31,13 @@ func (p *Page) renderInside(m *messages) app.UI {
 	for d := range digits {
 		digits[d] = strconv.Itoa(d)
 	}
-	maps := []app.UI{heatmap("probs-map", m.probsPerStep, mnist.Classes, p.step, digits, p.onHover)}
+	maps := []app.UI{heatmap("probs-map", m.probsPerStep, mnist.Classes, p.step, digits, p.onHover, nil)}
 	for k := range layers {
 		maps = append(maps,
-			heatmap(fmt.Sprintf("h-map-%d", k), fmt.Sprintf(m.hidden, k+1, units), units, p.step, nil, p.onHover),
-			heatmap(fmt.Sprintf("c-map-%d", k), fmt.Sprintf(m.cell, k+1, units), units, p.step, nil, p.onHover))
+			heatmap(fmt.Sprintf("h-map-%d", k), fmt.Sprintf(m.hidden, k+1, units), units, p.step, nil, p.onHover, p.pickCell(k)),
+			heatmap(fmt.Sprintf("c-map-%d", k), fmt.Sprintf(m.cell, k+1, units), units, p.step, nil, p.onHover, p.pickCell(k)))
 	}
+	dm := m.deep()
 	return app.Section().Class("panel inside").Body(
 		app.H2().Text(m.inside),
 		app.P().Class("hint").Text(m.insideHint),
@@ -46,17 +48,25 @@ func (p *Page) renderInside(m *messages) app.UI {
 			app.Span().Class("step").Text(step),
 		),
 		app.Div().Class("maps").Body(maps...),
+		p.renderGatesToggle(dm),
+		p.renderGates(dm, layers, units),
+		p.renderCellStep(dm),
 	)
 }
 
 // heatmap is a captioned canvas of 28 rows (time steps) by cols, the
-// highlighted step marked; labels, if any, name the columns.
-func heatmap(id, caption string, cols, step int, labels []string, hover app.EventHandler) app.UI {
+// highlighted step marked; labels, if any, name the columns; click, if
+// not nil, handles a click on a cell.
+func heatmap(id, caption string, cols, step int, labels []string, hover, click app.EventHandler) app.UI {
+	canvas := app.Canvas().ID(id).Width(cols).Height(mnist.Rows).
+		On("pointermove", hover).On("pointerdown", hover)
+	if click != nil {
+		canvas = canvas.On("click", click)
+	}
 	return app.Figure().Class("map").Body(
 		app.FigCaption().Text(caption),
 		app.Div().Class("frame").Body(
-			app.Canvas().ID(id).Width(cols).Height(mnist.Rows).
-				On("pointermove", hover).On("pointerdown", hover),
+			canvas,
 			app.If(step >= 0, app.Div().Class("marker").
 				Style("top", fmt.Sprintf("%.3f%%", 100*float64(step)/mnist.Rows)).
 				Style("height", fmt.Sprintf("%.3f%%", 100.0/mnist.Rows))),
@@ -128,6 +138,7 @@ func (p *Page) paintMaps() {
 		paintStates(fmt.Sprintf("h-map-%d", k), cfg.HiddenSize, t, func(t *lstm.Trace) [][]float32 { return t.H[k] }, false)
 		paintStates(fmt.Sprintf("c-map-%d", k), cfg.HiddenSize, t, func(t *lstm.Trace) [][]float32 { return t.C[k] }, true)
 	}
+	p.paintGates()
 }
 
 // paintStates draws one layer's states, cols units wide, one row per

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"reflect"
 	"regexp"
 	"testing"
@@ -9,26 +10,43 @@ import (
 // verb matches a fmt verb, with its flags, index and precision.
 var verb = regexp.MustCompile(`%[-+# 0]*(\[\d+\])?(\.\d+)?(\[\d+\])?[a-zA-Z%]`)
 
-// TestMessages checks that both tables say everything, with the same
-// number of fmt verbs in each template.
+// TestMessages checks that both tables of each set of messages say
+// everything, with the same number of fmt verbs in each template.
 func TestMessages(t *testing.T) {
-	en, zh := reflect.ValueOf(*english), reflect.ValueOf(*chinese)
+	checkTables(t, "messages", reflect.ValueOf(*english), reflect.ValueOf(*chinese))
+	checkTables(t, "insideMessages", reflect.ValueOf(*insideEnglish), reflect.ValueOf(*insideChinese))
+}
+
+// checkTables checks the English and Chinese tables en and zh of one
+// struct type: every string said in both, with as many fmt verbs.
+func checkTables(t *testing.T, what string, en, zh reflect.Value) {
+	t.Helper()
 	for i := range en.NumField() {
-		name := en.Type().Field(i).Name
+		name := what + "." + en.Type().Field(i).Name
 		a, b := en.Field(i), zh.Field(i)
 		switch a.Kind() {
 		case reflect.String:
-			if a.String() == "" || b.String() == "" {
-				t.Errorf("%s: empty", name)
-			}
-			if na, nb := len(verb.FindAllString(a.String(), -1)), len(verb.FindAllString(b.String(), -1)); na != nb {
-				t.Errorf("%s: %d fmt verbs in English, %d in Chinese", name, na, nb)
+			checkTemplate(t, name, a.String(), b.String())
+		case reflect.Array:
+			for k := range a.Len() {
+				checkTemplate(t, fmt.Sprintf("%s[%d]", name, k), a.Index(k).String(), b.Index(k).String())
 			}
 		case reflect.Slice:
 			if a.Len() == 0 || a.Len() != b.Len() {
 				t.Errorf("%s: %d entries in English, %d in Chinese", name, a.Len(), b.Len())
 			}
 		}
+	}
+}
+
+// checkTemplate checks one message in English (a) and Chinese (b).
+func checkTemplate(t *testing.T, name, a, b string) {
+	t.Helper()
+	if a == "" || b == "" {
+		t.Errorf("%s: empty", name)
+	}
+	if na, nb := len(verb.FindAllString(a, -1)), len(verb.FindAllString(b, -1)); na != nb {
+		t.Errorf("%s: %d fmt verbs in English, %d in Chinese", name, na, nb)
 	}
 }
 

@@ -72,6 +72,7 @@ type Page struct {
 	trace *lstm.Trace
 	ms    float64
 	step  int // highlighted time step, -1 for none
+	deep  deepInside
 }
 
 // OnMount picks the language and loads the model: the one kept in
@@ -141,8 +142,11 @@ func (p *Page) Render() app.UI {
 			),
 			app.Section().Class("panel result").Body(
 				app.H2().Text(m.modelSees),
-				app.Canvas().ID("model-input").DataSet("testid", "model-input").
-					Width(mnist.Cols).Height(mnist.Rows).Aria("label", m.modelInputLabel).Attr("role", "img"),
+				app.Div().Class("input-row").Body(
+					app.Canvas().ID("model-input").DataSet("testid", "model-input").
+						Width(mnist.Cols).Height(mnist.Rows).Aria("label", m.modelInputLabel).Attr("role", "img"),
+					p.renderAttribution(m.deep()),
+				),
 				app.H2().Text(m.prediction),
 				app.Div().Class("prediction").DataSet("testid", "prediction").Aria("live", "polite").
 					Text(p.predicted()),

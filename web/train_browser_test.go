@@ -290,6 +290,14 @@ func checkTasks(t *testing.T, tr *pageTrace, what string) {
 	if len(tr.tasks) < 50 || fromWorkers == 0 {
 		t.Fatalf("the trace %s has %d tasks and %d messages from the workers on the page's thread: not the page's thread", what, len(tr.tasks), fromWorkers)
 	}
+	checkThread(t, tr, what)
+}
+
+// checkThread fails the test if a task of the trace on the page's thread
+// did more than longTask ms of work or took longer than freeze ms, and
+// logs the three longest and every task over longTask ms of wall time.
+func checkThread(t *testing.T, tr *pageTrace, what string) {
+	t.Helper()
 	for i, task := range tr.longest(3) {
 		t.Logf("longest task %d of %d %s: %s", i+1, len(tr.tasks), what, tr.explain(task))
 	}

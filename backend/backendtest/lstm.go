@@ -167,7 +167,8 @@ func lstmZeroState(t *testing.T, be, _ backend.Backend, c *lstmCase, r *rand.Ran
 		none.results(runLSTM(t, be, none, true, nil)), zeros.results(runLSTM(t, be, zeros, true, nil)))
 }
 
-// lstmPadding checks that Y and DX are exactly zero at padding steps, and
+// lstmPadding checks that Y, the Reserve's gates and DX are exactly zero
+// at padding steps, and
 // that what X holds there, and DY (NaN here), changes nothing.
 func lstmPadding(t *testing.T, be, _ backend.Backend, c *lstmCase, r *rand.Rand) {
 	p := newLSTMProblem(c, r)
@@ -186,6 +187,7 @@ func lstmPadding(t *testing.T, be, _ backend.Backend, c *lstmCase, r *rand.Rand)
 	}
 	what := fmt.Sprintf("%s on %s", c.name, be.Name())
 	p.checkZeroRows(t, what+": LSTMForward Y", p.rows(o.y), s.HiddenOut(), padding)
+	p.checkZeroRows(t, what+": LSTMForward Reserve's gates", o.gates, 4*s.Hidden, padding)
 	if o.dx != nil {
 		p.checkZeroRows(t, what+": LSTMBackward DX", o.dx, s.Input, padding)
 	}

@@ -208,6 +208,7 @@ type lstmGrads struct {
 type lstmOut struct {
 	y      []float32 // the whole buffer that Y is a view of
 	hn, cn []float32
+	gates  []float32 // the Reserve's Gates part (backend.ReserveLayout), when it was given
 	lstmGrads
 }
 
@@ -272,6 +273,10 @@ func runLSTM(t *testing.T, be backend.Backend, p *lstmProblem, backward bool, pr
 		Reserve: reserve,
 	})
 	o := &lstmOut{y: download(be, ybuf), hn: download(be, hn), cn: download(be, cn)}
+	if backward {
+		l := s.Reserve()
+		o.gates = download(be, reserve)[l.Gates:l.C]
+	}
 	outside := slices.Clone(o.y)
 	for r := range n {
 		copy(outside[p.at(r):p.at(r)+s.HiddenOut()], filled(s.HiddenOut(), sentinel))
@@ -307,9 +312,11 @@ func runLSTM(t *testing.T, be backend.Backend, p *lstmProblem, backward bool, pr
 	return o
 }
 
-// results lists what o holds: outputs, then gradients.
+// results lists what o holds: outputs, the gates the forward pass kept,
+// then gradients.
 func (p *lstmProblem) results(o *lstmOut) []tensor {
-	return slices.Concat(p.outputs(o), p.inputGrads(o), p.weightGrads(o))
+	gates := []tensor{{"LSTMForward Reserve's gates", o.gates}}
+	return slices.Concat(p.outputs(o), gates, p.inputGrads(o), p.weightGrads(o))
 }
 
 // outputs lists the forward pass's results in o: Y's rows and the final
