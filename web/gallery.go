@@ -36,7 +36,10 @@ const (
 type gallery struct {
 	test *mnist.Set // the shipped test images; nil until loaded
 	// gen counts the searches: a search stops when a newer one starts.
-	gen      atomic.Int64
+	gen atomic.Int64
+	// model is the gallery's own copy of the page's model, read into in
+	// place by each search when it has the file's configuration.
+	model    *lstm.Classifier
 	busy     bool
 	mistakes []mistake
 	workMs   float64 // the search's work, in milliseconds, without the waits between slices
@@ -65,7 +68,8 @@ func (p *Page) loadTestImages() {
 			p.gal.err = err
 			return
 		}
-		p.gal.test = sub.Test
+		// Only the test images stay: 1.5 MB, not the 9.4 MB of the file.
+		p.gal.test = &mnist.Set{Pixels: slices.Clone(sub.Test.Pixels), Labels: slices.Clone(sub.Test.Labels)}
 		p.startGallery()
 		if i := p.link.image; i >= 0 {
 			if i >= sub.Test.Len() {
@@ -98,7 +102,7 @@ func (p *Page) findMistakes(gen int64, file []byte, test *mnist.Set) {
 	var work time.Duration
 	start := time.Now()
 	found, err := func() ([]mistake, error) {
-		c, _, err := decodeModel(file)
+		c, err := p.galleryModel(file)
 		if err != nil {
 			return nil, err
 		}
@@ -145,6 +149,24 @@ func (p *Page) findMistakes(gen int64, file []byte, test *mnist.Set) {
 		p.gal.busy, p.gal.mistakes, p.gal.err = false, found, err
 		p.gal.workMs = float64(work.Microseconds()) / 1000
 	})
+}
+
+// galleryModel is the model in file as the gallery's own: read into the
+// one it has when their configurations agree (no new buffers, as while
+// training), else decoded anew. Only one search reads with it at a time:
+// an older one stops, at its next slice, before a newer one reads into it.
+func (p *Page) galleryModel(file []byte) (*lstm.Classifier, error) {
+	if c := p.gal.model; c != nil {
+		if _, err := c.ReadWeights(file); err == nil {
+			return c, nil
+		}
+	}
+	c, _, err := decodeModel(file)
+	if err != nil {
+		return nil, err
+	}
+	p.gal.model = c
+	return c, nil
 }
 
 // thumbnail is a PNG data URL of a 28×28 image, dark ink on white.
