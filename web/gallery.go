@@ -36,10 +36,7 @@ const (
 type gallery struct {
 	test *mnist.Set // the shipped test images; nil until loaded
 	// gen counts the searches: a search stops when a newer one starts.
-	gen atomic.Int64
-	// model is the gallery's own copy of the page's model, read into in
-	// place by each search when it has the file's configuration.
-	model    *lstm.Classifier
+	gen      atomic.Int64
 	busy     bool
 	mistakes []mistake
 	workMs   float64 // the search's work, in milliseconds, without the waits between slices
@@ -84,28 +81,26 @@ func (p *Page) loadTestImages() {
 // startGallery starts a search for the current model's mistakes, which
 // stops any earlier one.
 func (p *Page) startGallery() {
-	if p.gal.test == nil || p.modelFile == nil || p.ctx == nil {
+	if p.gal.test == nil || p.model == nil || p.ctx == nil {
 		return
 	}
 	gen := p.gal.gen.Add(1)
 	p.gal.busy = true
-	file, test := p.modelFile, p.gal.test
-	p.ctx.Async(func() { p.findMistakes(gen, file, test) })
+	c, test := p.model, p.gal.test
+	p.ctx.Async(func() { p.findMistakes(gen, c, test) })
 }
 
-// findMistakes reads every image of test with its own copy of the model
-// in file (the page's may be read into in place by the next epoch), a
-// slice at a time, and shows what it reads wrong unless a newer search
-// (gen) started meanwhile.
-func (p *Page) findMistakes(gen int64, file []byte, test *mnist.Set) {
+// findMistakes reads every image of test with the page's model c, a slice
+// at a time, and shows what it reads wrong unless a newer search (gen)
+// started meanwhile. A new model, or new weights read into c in place (as
+// each epoch of training does), starts a newer search, so the slices of a
+// search all read with the same weights: no slice yields mid-way, and each
+// checks gen first.
+func (p *Page) findMistakes(gen int64, c *lstm.Classifier, test *mnist.Set) {
 	nextTask()
 	var work time.Duration
 	start := time.Now()
 	found, err := func() ([]mistake, error) {
-		c, err := p.galleryModel(file)
-		if err != nil {
-			return nil, err
-		}
 		x, y, idx := make([]float32, galleryBatch*mnist.Pixels), make([]int, galleryBatch), make([]int, galleryBatch)
 		var found []mistake
 		for i := 0; i < test.Len(); i += galleryBatch {
@@ -149,24 +144,6 @@ func (p *Page) findMistakes(gen int64, file []byte, test *mnist.Set) {
 		p.gal.busy, p.gal.mistakes, p.gal.err = false, found, err
 		p.gal.workMs = float64(work.Microseconds()) / 1000
 	})
-}
-
-// galleryModel is the model in file as the gallery's own: read into the
-// one it has when their configurations agree (no new buffers, as while
-// training), else decoded anew. Only one search reads with it at a time:
-// an older one stops, at its next slice, before a newer one reads into it.
-func (p *Page) galleryModel(file []byte) (*lstm.Classifier, error) {
-	if c := p.gal.model; c != nil {
-		if _, err := c.ReadWeights(file); err == nil {
-			return c, nil
-		}
-	}
-	c, _, err := decodeModel(file)
-	if err != nil {
-		return nil, err
-	}
-	p.gal.model = c
-	return c, nil
 }
 
 // thumbnail is a PNG data URL of a 28×28 image, dark ink on white.

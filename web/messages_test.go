@@ -9,10 +9,16 @@ import (
 // verb matches a fmt verb, with its flags, index and precision.
 var verb = regexp.MustCompile(`%[-+# 0]*(\[\d+\])?(\.\d+)?(\[\d+\])?[a-zA-Z%]`)
 
-// TestMessages checks that both tables say everything, with the same
-// number of fmt verbs in each template.
+// TestMessages checks that both tables, and both what-if tables, say
+// everything, with the same number of fmt verbs in each template.
 func TestMessages(t *testing.T) {
-	en, zh := reflect.ValueOf(*english), reflect.ValueOf(*chinese)
+	checkTables(t, reflect.ValueOf(*english), reflect.ValueOf(*chinese))
+	checkTables(t, reflect.ValueOf(*englishWhatIf), reflect.ValueOf(*chineseWhatIf))
+}
+
+// checkTables checks two message tables, en and zh, of one type.
+func checkTables(t *testing.T, en, zh reflect.Value) {
+	t.Helper()
 	for i := range en.NumField() {
 		name := en.Type().Field(i).Name
 		a, b := en.Field(i), zh.Field(i)

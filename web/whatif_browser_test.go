@@ -132,7 +132,20 @@ func TestBrowserWhatIf(t *testing.T) {
 	waitText("prediction", strconv.Itoa(before))
 	click(ctx, t, "pin-button")
 	toggle := "row-toggle-" + strconv.Itoa(row)
-	click(ctx, t, toggle)
+	// The click, timed until the answer on the page changes: one
+	// prediction, its trace, the views painted and the page redrawn.
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	ms, err := chromedp.Run(tctx, chromedp.Evaluate[float64](`new Promise(resolve => {
+		const p = document.querySelector('[data-testid="prediction"]'), t0 = performance.now();
+		const obs = new MutationObserver(() => {
+			if (p.textContent === "`+strconv.Itoa(after)+`") { obs.disconnect(); resolve(performance.now() - t0); }
+		});
+		obs.observe(p, {childList: true, subtree: true, characterData: true});
+		document.querySelector('[data-testid="`+toggle+`"]').click();
+	})`, chromedp.EvalAwaitPromise))
+	cancel()
+	must(t, "erase row "+strconv.Itoa(row), err)
+	t.Logf("erasing row %d: the answer changed %.1f ms after the click", row, ms)
 	waitText("prediction", strconv.Itoa(after))
 	if p, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="`+toggle+`"]').getAttribute("aria-pressed")`)); p != "true" {
 		t.Errorf("%s: aria-pressed %q after erasing", toggle, p)
