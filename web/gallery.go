@@ -38,6 +38,7 @@ type gallery struct {
 	// gen counts the searches: a search stops when a newer one starts.
 	gen      atomic.Int64
 	busy     bool
+	waiting  bool // for the training run to end
 	mistakes []mistake
 	workMs   float64 // the search's work, in milliseconds, without the waits between slices
 	err      error
@@ -79,13 +80,18 @@ func (p *Page) loadTestImages() {
 }
 
 // startGallery starts a search for the current model's mistakes, which
-// stops any earlier one.
+// stops any earlier one; while a training run goes on it waits for the
+// run's end (endWorkers starts it), so that the search's slices and its
+// redraws of the page do not add to the run's.
 func (p *Page) startGallery() {
 	if p.gal.test == nil || p.model == nil || p.ctx == nil {
 		return
 	}
 	gen := p.gal.gen.Add(1)
 	p.gal.busy = true
+	if p.gal.waiting = p.training(); p.gal.waiting {
+		return // the end of the run starts it: the page's thread stays the training panel's
+	}
 	c, test := p.model, p.gal.test
 	p.ctx.Async(func() { p.findMistakes(gen, c, test) })
 }
@@ -182,6 +188,8 @@ func (p *Page) renderGallery(m *messages) app.UI {
 	switch {
 	case g.err != nil:
 		status = fmt.Sprintf(w.galleryFailed, g.err)
+	case g.waiting:
+		status = w.galleryWaits
 	case g.test == nil || g.busy:
 		n := 0
 		if g.test != nil {

@@ -15,6 +15,7 @@ type whatIfMessages struct {
 	galleryHint          string
 	galleryCount         string // mistakes, test images, milliseconds
 	galleryBusy          string // test images
+	galleryWaits         string
 	galleryItem          string // true label, read as, probability %
 	galleryFailed        string // error
 	share                string
@@ -43,6 +44,7 @@ var (
 		galleryHint:   "The shipped test images that the model in use reads wrong, the surest mistakes first. Click one to load it into the drawing view and look inside.",
 		galleryCount:  "%d of %d test images read wrong (checked in %.0f ms, in steps that leave the page free)",
 		galleryBusy:   "Checking the %d test images…",
+		galleryWaits:  "The mistakes are found again when the training run ends.",
 		galleryItem:   "is %d, read as %d (%.0f%%)",
 		galleryFailed: "The test images could not be checked: %v",
 		share:         "Link to these settings and this view",
@@ -61,6 +63,7 @@ var (
 		galleryHint:   "当前模型读错的内置测试图像，最有把握的错误排在前面。点击一张即可载入书写区，查看模型内部。",
 		galleryCount:  "%[2]d 张测试图像中读错 %[1]d 张（用时 %.0[3]f 毫秒，分步计算，不阻塞页面）",
 		galleryBusy:   "正在检查 %d 张测试图像…",
+		galleryWaits:  "训练结束后将重新查找错误。",
 		galleryItem:   "实为 %d，读作 %d（%.0f%%）",
 		galleryFailed: "无法检查测试图像：%v",
 		share:         "指向这些设置和此视图的链接",

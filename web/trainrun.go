@@ -186,5 +186,6 @@ func (t *trainPanel) endWorkers(terminate bool) {
 		f.Release()
 	}
 	t.workers, t.funcs, t.running, t.paused = nil, nil, false, false
+	t.page.startGallery() // the mistakes of the run's model
 	t.page.refresh()
 }
