@@ -37,6 +37,8 @@ type gallery struct {
 	test *mnist.Set // the shipped test images; nil until loaded
 	// gen counts the searches: a search stops when a newer one starts.
 	gen      atomic.Int64
+	version  int64       // counts the changes of what the panel shows
+	view     app.Context // the panel's own, once mounted
 	busy     bool
 	waiting  bool // for the training run to end
 	mistakes []mistake
@@ -64,6 +66,7 @@ func (p *Page) loadTestImages() {
 	p.ctx.Dispatch(func(app.Context) {
 		if err != nil {
 			p.gal.err = err
+			p.gal.version++
 			return
 		}
 		// Only the test images stay: 1.5 MB, not the 9.4 MB of the file.
@@ -89,6 +92,7 @@ func (p *Page) startGallery() {
 	}
 	gen := p.gal.gen.Add(1)
 	p.gal.busy = true
+	p.gal.version++
 	if p.gal.waiting = p.training(); p.gal.waiting {
 		return // the end of the run starts it: the page's thread stays the training panel's
 	}
@@ -106,16 +110,21 @@ func (p *Page) findMistakes(gen int64, c *lstm.Classifier, test *mnist.Set) {
 	nextTask()
 	var work time.Duration
 	start := time.Now()
+	// yield hands the thread back once the slice has worked gallerySlice,
+	// and says whether this search is still the newest.
+	yield := func() bool {
+		if time.Since(start) > gallerySlice {
+			work += time.Since(start)
+			nextTask()
+			start = time.Now()
+		}
+		return p.gal.gen.Load() == gen
+	}
 	found, err := func() ([]mistake, error) {
 		x, y, idx := make([]float32, galleryBatch*mnist.Pixels), make([]int, galleryBatch), make([]int, galleryBatch)
 		var found []mistake
 		for i := 0; i < test.Len(); i += galleryBatch {
-			if time.Since(start) > gallerySlice {
-				work += time.Since(start)
-				nextTask()
-				start = time.Now()
-			}
-			if p.gal.gen.Load() != gen {
+			if !yield() {
 				return nil, nil
 			}
 			n := min(galleryBatch, test.Len()-i)
@@ -138,16 +147,25 @@ func (p *Page) findMistakes(gen int64, c *lstm.Classifier, test *mnist.Set) {
 		}
 		slices.SortStableFunc(found, func(a, b mistake) int { return cmp.Compare(b.prob, a.prob) })
 		for k := range min(len(found), galleryShown) {
+			if !yield() {
+				return nil, nil
+			}
 			found[k].thumb = thumbnail(test.Image(found[k].index))
 		}
 		return found, nil
 	}()
 	work += time.Since(start)
-	p.ctx.Dispatch(func(app.Context) {
+	nextTask()
+	ctx := p.ctx
+	if p.gal.view != nil {
+		ctx = p.gal.view // the panel's own: the rest of the page is not redrawn
+	}
+	ctx.Dispatch(func(app.Context) {
 		if p.gal.gen.Load() != gen {
 			return
 		}
 		p.gal.busy, p.gal.mistakes, p.gal.err = false, found, err
+		p.gal.version++
 		p.gal.workMs = float64(work.Microseconds()) / 1000
 	})
 }
@@ -180,9 +198,31 @@ func (p *Page) showTest(i int) {
 	p.redraw()
 }
 
-// renderGallery is the panel of mistakes.
+// galleryView is the panel of mistakes, a component of its own so that the
+// page's redraws (after each epoch of training, each drawing) pass over it
+// unless the gallery changed: go-app redraws a child only when its
+// exported fields change.
+type galleryView struct {
+	app.Compo
+
+	// Msg is the page's language; Version counts the gallery's changes.
+	Msg     *messages
+	Version int64
+
+	page *Page
+}
+
+// renderGallery is the gallery's panel.
 func (p *Page) renderGallery(m *messages) app.UI {
-	w := m.whatIf()
+	return &galleryView{Msg: m, Version: p.gal.version, page: p}
+}
+
+// OnMount makes the panel the page's.
+func (v *galleryView) OnMount(ctx app.Context) { v.page.gal.view = ctx }
+
+// Render draws the panel.
+func (v *galleryView) Render() app.UI {
+	w, p := v.Msg.whatIf(), v.page
 	g := &p.gal
 	var status string
 	switch {
@@ -216,7 +256,7 @@ func (p *Page) renderGallery(m *messages) app.UI {
 				return app.Li().Body(
 					app.Button().Class("mistake").DataSet("testid", fmt.Sprintf("mistake-%d", k)).
 						DataSet("index", mk.index).DataSet("read", mk.read).Title(caption).
-						OnClick(func(app.Context, app.Event) { p.showTest(mk.index); p.scrollToDrawing() }).Body(
+						OnClick(func(app.Context, app.Event) { p.showTest(mk.index); p.scrollToDrawing(); p.refresh() }).Body(
 						app.Img().Src(mk.thumb).Alt(caption).Width(56).Height(56),
 						app.Span().Text(caption),
 					),

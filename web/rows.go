@@ -69,17 +69,7 @@ func (p *Page) renderModelInput(m *messages) app.UI {
 			app.Canvas().ID("model-input").DataSet("testid", "model-input").
 				Width(mnist.Cols).Height(mnist.Rows).Aria("label", m.modelInputLabel).Attr("role", "img").
 				On("click", p.onInputClick),
-			app.Div().Class("row-toggles").Body(
-				app.Range(p.what.erased[:]).Slice(func(r int) app.UI {
-					label := fmt.Sprintf(w.eraseRow, r+1)
-					if p.what.erased[r] {
-						label = fmt.Sprintf(w.restoreRow, r+1)
-					}
-					return app.Button().Class("row-toggle").DataSet("testid", "row-toggle-"+strconv.Itoa(r)).
-						Aria("pressed", strconv.FormatBool(p.what.erased[r])).Aria("label", label).Title(label).
-						OnClick(func(app.Context, app.Event) { p.toggleRow(r) })
-				}),
-			),
+			&rowToggles{Msg: m, Erased: p.what.erased, page: p},
 		),
 		app.P().Class("hint").Body(
 			app.Text(w.rowsHint+" "),
@@ -88,11 +78,41 @@ func (p *Page) renderModelInput(m *messages) app.UI {
 	)
 }
 
-// toggleRow erases row r of the model's input, or restores it, and reads
-// the input again.
+// rowToggles is the column of the rows' buttons, a component of its own
+// so that the page's redraws pass over its 28 buttons unless a row was
+// erased or restored.
+type rowToggles struct {
+	app.Compo
+
+	// Msg is the page's language; Erased the rows erased.
+	Msg    *messages
+	Erased [mnist.Rows]bool
+
+	page *Page
+}
+
+// Render draws the buttons.
+func (t *rowToggles) Render() app.UI {
+	w := t.Msg.whatIf()
+	return app.Div().Class("row-toggles").Body(
+		app.Range(t.Erased[:]).Slice(func(r int) app.UI {
+			label := fmt.Sprintf(w.eraseRow, r+1)
+			if t.Erased[r] {
+				label = fmt.Sprintf(w.restoreRow, r+1)
+			}
+			return app.Button().Class("row-toggle").DataSet("testid", "row-toggle-"+strconv.Itoa(r)).
+				Aria("pressed", strconv.FormatBool(t.Erased[r])).Aria("label", label).Title(label).
+				OnClick(func(app.Context, app.Event) { t.page.toggleRow(r) })
+		}),
+	)
+}
+
+// toggleRow erases row r of the model's input, or restores it, reads the
+// input again and redraws the page (the buttons' component calls it).
 func (p *Page) toggleRow(r int) {
 	p.what.erased[r] = !p.what.erased[r]
 	p.run()
+	p.refresh()
 }
 
 // onInputClick toggles the row of the model's input that was clicked.

@@ -44,6 +44,7 @@ func (t *trainPanel) launch(s digit.Settings, resume bool) {
 	}
 	t.form = s
 	t.running, t.paused, t.view, t.interrupted = true, false, runView{}, nil
+	t.page.startGallery() // stops a search under way: it waits for the run's end
 	t.page.refresh()
 	// The rest in tasks of their own, after this one has drawn the panel.
 	t.ctx.Async(func() {
