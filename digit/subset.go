@@ -65,6 +65,15 @@ func DecodeSubset(file []byte) (*Subset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data file: %w", err)
 	}
+	return ParseSubset(raw)
+}
+
+// ParseSubset reads a data file that is already decompressed (as the
+// page's, which the browser decompresses off its thread).
+func ParseSubset(raw []byte) (*Subset, error) {
+	if len(raw) > maxData {
+		return nil, fmt.Errorf("data file: %d bytes decompressed, over the limit of %d", len(raw), maxData)
+	}
 	f, err := safetensors.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("data file: %w", err)

@@ -21,3 +21,5 @@ func goBytes(app.Value) []byte { return nil }
 func jsBytes([]byte) app.Value { return nil }
 
 func fetchBytes(string) ([]byte, error) { return nil, errNoBrowser }
+
+func fetchGunzip(string) ([]byte, error) { return nil, errNoBrowser }

@@ -27,3 +27,6 @@ func jsBytes(b []byte) app.Value { return app.ValueOf(jsbridge.Uint8Array(b)) }
 
 // fetchBytes GETs url with the browser's fetch. It blocks, as await does.
 func fetchBytes(url string) ([]byte, error) { return jsbridge.Fetch(url) }
+
+// fetchGunzip GETs a gzip file and returns it decompressed by the browser.
+func fetchGunzip(url string) ([]byte, error) { return jsbridge.FetchGunzip(url) }

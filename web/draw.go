@@ -48,6 +48,10 @@ func (p *Page) onDown(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	e.Get("currentTarget").Call("setPointerCapture", e.Get("pointerId"))
 	e.Get("currentTarget").Call("focus")
+	if p.what.shown != nil { // a stroke replaces a loaded test image
+		p.forgetShown()
+		p.paint()
+	}
 	p.drawing = true
 	p.pointer = e.Get("pointerId").Int()
 	p.strokes = append(p.strokes, []point{canvasPoint(e)})
@@ -93,6 +97,7 @@ func (p *Page) onKey(ctx app.Context, e app.Event) {
 
 func (p *Page) onClear(ctx app.Context, e app.Event) {
 	p.strokes = nil
+	p.forgetShown()
 	p.redraw()
 }
 
@@ -105,6 +110,7 @@ func (p *Page) onUndo(ctx app.Context, e app.Event) {
 
 func (p *Page) onExample(ctx app.Context, e app.Event) {
 	p.strokes = exampleStrokes()
+	p.forgetShown()
 	p.redraw()
 }
 
@@ -142,6 +148,7 @@ func (p *Page) paint() {
 		}
 		c.Call("stroke")
 	}
+	p.paintShown(c)
 }
 
 func canvasContext(id string) app.Value {
@@ -152,31 +159,52 @@ func canvasContext(id string) app.Value {
 	return el.Call("getContext", "2d")
 }
 
-// predict preprocesses the drawing, runs the model on it, and traces its
-// states step by step.
+// predict reads the drawing (or the test image loaded) as the model's
+// input and runs the model on it.
 func (p *Page) predict() {
 	p.lastPred = time.Now()
+	p.what.raw = nil
+	switch {
+	case p.model == nil:
+	case len(p.strokes) > 0:
+		x, err := readCanvas()
+		if err == nil {
+			p.what.raw = x
+		} // else no ink yet: nothing to predict
+	case p.what.shown != nil:
+		p.what.raw = p.what.shown
+	}
+	p.run()
+}
+
+// run runs the model on the input, its erased rows blanked, and traces
+// its states step by step; then it paints the views of them.
+func (p *Page) run() {
 	p.input, p.probs, p.trace = nil, nil, nil
-	if p.model != nil && len(p.strokes) > 0 {
-		if err := p.infer(); err != nil {
+	if p.what.raw != nil && p.model != nil {
+		if err := p.infer(p.what.masked()); err != nil {
 			p.err = fmt.Errorf("predict: %w", err)
 		}
 	}
 	p.paintInput()
 	p.paintMaps()
+	p.paintCompare()
 	p.computeCell()
 	p.scheduleAttribution()
 }
 
-func (p *Page) infer() error {
+// readCanvas preprocesses the drawing canvas as MNIST reads a digit; it
+// fails when there is no ink.
+func readCanvas() ([]float32, error) {
 	c := canvasContext("digit-canvas")
 	data := c.Call("getImageData", 0, 0, canvasSide, canvasSide).Get("data")
 	img := image.NewNRGBA(image.Rect(0, 0, canvasSide, canvasSide))
 	app.CopyBytesToGo(img.Pix, data)
-	x, err := mnist.Preprocess(img)
-	if err != nil {
-		return nil // no ink yet: nothing to predict
-	}
+	return mnist.Preprocess(img)
+}
+
+// infer runs the model on x, 28×28, and traces it.
+func (p *Page) infer(x []float32) error {
 	in := lstm.Tensor{Shape: []int{1, mnist.Rows, mnist.Cols}, Data: x}
 	start := time.Now()
 	logits, err := p.model.Logits(in)

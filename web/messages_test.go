@@ -15,6 +15,7 @@ var verb = regexp.MustCompile(`%[-+# 0]*(\[\d+\])?(\.\d+)?(\[\d+\])?[a-zA-Z%]`)
 func TestMessages(t *testing.T) {
 	checkTables(t, "messages", reflect.ValueOf(*english), reflect.ValueOf(*chinese))
 	checkTables(t, "insideMessages", reflect.ValueOf(*insideEnglish), reflect.ValueOf(*insideChinese))
+	checkTables(t, "whatIfMessages", reflect.ValueOf(*englishWhatIf), reflect.ValueOf(*chineseWhatIf))
 }
 
 // checkTables checks the English and Chinese tables en and zh of one

@@ -95,6 +95,7 @@ func (p *Page) setModel(c *lstm.Classifier, meta map[string]string, file []byte,
 	if rec, ok := lstm.ReadRecord(meta); ok {
 		p.accuracy, p.testN = rec.TestAccuracy, rec.TestImages
 	}
+	p.startGallery()
 }
 
 // keepModel stores the model file, a Uint8Array, in IndexedDB, for the

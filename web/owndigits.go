@@ -77,6 +77,7 @@ func (p *Page) onAddSample(ctx app.Context, e app.Event) {
 			p.own.count++
 			p.own.message = ""
 			p.strokes = nil
+			p.forgetShown()
 			p.redraw()
 		})
 	})

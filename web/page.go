@@ -67,7 +67,12 @@ type Page struct {
 	// it does once a training run's first model is in.
 	memoryHeld bool
 
-	input []float32 // the model's 28×28 input; nil without ink
+	what    whatIf  // erased rows, a loaded test image, a pinned drawing
+	gal     gallery // the model's mistakes on the test images
+	link    link    // what the page's link asked for
+	linkErr error   // what was wrong with it
+
+	input []float32 // the model's 28×28 input, its erased rows blank; nil without ink
 	probs []float64
 	trace *lstm.Trace
 	ms    float64
@@ -79,7 +84,12 @@ type Page struct {
 // IndexedDB from an earlier visit (trained or uploaded here), else the
 // bundled one.
 func (p *Page) OnMount(ctx app.Context) {
+	p.link, p.linkErr = parseLink(app.Window().URL().RawQuery)
+	p.what.erased, p.what.shownIndex = p.link.erased, -1
 	p.msg = pick(app.Window().Get("navigator").Get("language").String())
+	if p.link.lang != "" {
+		p.msg = pick(p.link.lang)
+	}
 	app.Window().Get("document").Get("documentElement").Set("lang", p.msg.lang)
 	p.ctx = ctx
 	p.step = -1
@@ -107,6 +117,7 @@ func (p *Page) OnMount(ctx app.Context) {
 				p.err = fmt.Errorf("load model: %w", err)
 			}
 		})
+		p.loadTestImages()
 	})
 }
 
@@ -123,6 +134,7 @@ func (p *Page) Render() app.UI {
 			app.Button().Class("lang").DataSet("testid", "language-button").
 				Aria("label", m.languageLabel).Text(m.switchTo).OnClick(p.onLanguage),
 			p.renderStatus(m),
+			p.renderShare(m),
 		),
 		app.Main().Body(
 			app.Section().Class("panel draw").Body(
@@ -133,6 +145,7 @@ func (p *Page) Render() app.UI {
 					On("pointerdown", p.onDown).On("pointermove", p.onMove).
 					On("pointerup", p.onUp).On("pointercancel", p.onUp).
 					OnKeyDown(p.onKey),
+				p.renderAnswerBar(m),
 				app.Div().Class("buttons").Body(
 					app.Button().DataSet("testid", "clear-button").Text(m.clear).OnClick(p.onClear),
 					app.Button().DataSet("testid", "undo-button").Text(m.undo).OnClick(p.onUndo),
@@ -142,11 +155,7 @@ func (p *Page) Render() app.UI {
 			),
 			app.Section().Class("panel result").Body(
 				app.H2().Text(m.modelSees),
-				app.Div().Class("input-row").Body(
-					app.Canvas().ID("model-input").DataSet("testid", "model-input").
-						Width(mnist.Cols).Height(mnist.Rows).Aria("label", m.modelInputLabel).Attr("role", "img"),
-					p.renderAttribution(m.deep()),
-				),
+				p.renderModelInput(m),
 				app.H2().Text(m.prediction),
 				app.Div().Class("prediction").DataSet("testid", "prediction").Aria("live", "polite").
 					Text(p.predicted()),
@@ -160,6 +169,8 @@ func (p *Page) Render() app.UI {
 				),
 			),
 			p.renderInside(m),
+			p.renderCompare(m),
+			p.renderGallery(m),
 			p.renderModel(m),
 			p.renderOwn(m),
 			newTrainPanel(p, m),

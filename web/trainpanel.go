@@ -58,7 +58,13 @@ func newTrainPanel(p *Page, m *messages) *trainPanel {
 func (t *trainPanel) OnMount(ctx app.Context) {
 	t.ctx = ctx
 	t.page.train = t
-	t.form.Workers = defaultWorkers(app.Window().Get("navigator").Get("hardwareConcurrency").Int())
+	l, err := parseLink(app.Window().URL().RawQuery) // the page says what was wrong with a bad one
+	if err == nil {
+		t.form = l.settings
+	}
+	if !l.hasWorkers {
+		t.form.Workers = defaultWorkers(app.Window().Get("navigator").Get("hardwareConcurrency").Int())
+	}
 	t.findInterrupted()
 }
 

@@ -44,6 +44,7 @@ func (t *trainPanel) launch(s digit.Settings, resume bool) {
 	}
 	t.form = s
 	t.running, t.paused, t.view, t.interrupted = true, false, runView{}, nil
+	t.page.startGallery() // stops a search under way: it waits for the run's end
 	t.page.refresh()
 	// The rest in tasks of their own, after this one has drawn the panel.
 	t.ctx.Async(func() {
@@ -186,5 +187,6 @@ func (t *trainPanel) endWorkers(terminate bool) {
 		f.Release()
 	}
 	t.workers, t.funcs, t.running, t.paused = nil, nil, false, false
+	t.page.startGallery() // the mistakes of the run's model
 	t.page.refresh()
 }

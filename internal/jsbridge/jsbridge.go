@@ -84,3 +84,22 @@ func Uint8Array(b []byte) js.Value {
 	js.CopyBytesToJS(u8, b)
 	return u8
 }
+
+// FetchGunzip GETs url, as Fetch does, and returns its body decompressed
+// from gzip by the browser's DecompressionStream, which works off the
+// calling thread.
+func FetchGunzip(url string) ([]byte, error) {
+	resp, err := Await(js.Global().Call("fetch", url))
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", url, err)
+	}
+	if !resp.Get("ok").Bool() {
+		return nil, fmt.Errorf("fetch %s: HTTP %d", url, resp.Get("status").Int())
+	}
+	body := resp.Get("body").Call("pipeThrough", js.Global().Get("DecompressionStream").New("gzip"))
+	buf, err := Await(js.Global().Get("Response").New(body).Call("arrayBuffer"))
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: gunzip: %w", url, err)
+	}
+	return Bytes(buf), nil
+}
