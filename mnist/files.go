@@ -83,14 +83,77 @@ func (f canonicalFile) find(dir string) (string, error) {
 // as published ("train-images-idx3-ubyte.gz" and so on) or uncompressed
 // ("train-images-idx3-ubyte"), or a mix.
 func Load(dir string) (*Data, error) {
-	var data [4][]uint8
+	return decodeFiles(func(f canonicalFile) (string, []byte, error) { return f.readIn(dir) })
+}
+
+// FileNames returns the names of the four MNIST files as published, in the
+// order FromFiles takes them: the training images and labels, then the
+// test images and labels.
+func FileNames() []string {
+	names := make([]string, len(canonicalFiles))
 	for i, f := range canonicalFiles {
-		path, err := f.find(dir)
+		names[i] = f.name + ".gz"
+	}
+	return names
+}
+
+// FromFiles is Load for files already read, as a browser fetches them:
+// files holds the four MNIST files in FileNames' order, each
+// gzip-compressed or not, and each must be the canonical one.
+func FromFiles(files [][]byte) (*Data, error) {
+	if len(files) != len(canonicalFiles) {
+		return nil, fmt.Errorf("mnist: %d files, want the four MNIST files", len(files))
+	}
+	i := 0
+	return decodeFiles(func(f canonicalFile) (string, []byte, error) {
+		i++
+		return f.name, files[i-1], nil
+	})
+}
+
+// ReadPublished reads the four MNIST files from dir as Load does, checks
+// them, and returns them gzip-compressed, in FileNames' order, for a
+// server to hand out: as read where dir holds them as published, else
+// compressed here.
+func ReadPublished(dir string) ([][]byte, error) {
+	out := make([][]byte, len(canonicalFiles))
+	for i, f := range canonicalFiles {
+		path, file, err := f.readIn(dir)
 		if err != nil {
 			return nil, err
 		}
-		if data[i], err = f.read(path); err != nil {
+		content, err := f.verify(file)
+		if err != nil {
+			return nil, fmt.Errorf("mnist: %s: not the canonical MNIST file: %w", path, err)
+		}
+		if sha(file) == f.gzSHA {
+			out[i] = file
+			continue
+		}
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write(content) // a bytes.Buffer does not fail
+		zw.Close()
+		out[i] = gz.Bytes()
+	}
+	return out, nil
+}
+
+// decodeFiles checks the four MNIST files that read returns (with the
+// name to give in errors) and returns the data set they hold.
+func decodeFiles(read func(canonicalFile) (name string, file []byte, err error)) (*Data, error) {
+	var data [4][]uint8
+	for i, f := range canonicalFiles {
+		name, file, err := read(f)
+		if err != nil {
 			return nil, err
+		}
+		content, err := f.verify(file)
+		if err != nil {
+			return nil, fmt.Errorf("mnist: %s: not the canonical MNIST file: %w", name, err)
+		}
+		if data[i], err = decodeIDX(bytes.NewReader(content), f.kind); err != nil {
+			return nil, fmt.Errorf("mnist: %s: %w", name, err)
 		}
 	}
 	train, err := NewSet(data[0], data[1])
@@ -113,22 +176,15 @@ func LoadDefault(ctx context.Context) (*Data, error) {
 	return Load(dir)
 }
 
-// read reads the file at path, checks that it is the canonical file f and
-// returns the data bytes of its IDX content.
-func (f canonicalFile) read(path string) ([]uint8, error) {
-	file, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("mnist: %w", err)
+// readIn finds the file f in dir and reads it, unchecked.
+func (f canonicalFile) readIn(dir string) (path string, file []byte, err error) {
+	if path, err = f.find(dir); err != nil {
+		return "", nil, err
 	}
-	content, err := f.verify(file)
-	if err != nil {
-		return nil, fmt.Errorf("mnist: %s: not the canonical MNIST file: %w", path, err)
+	if file, err = os.ReadFile(path); err != nil {
+		return "", nil, fmt.Errorf("mnist: %w", err)
 	}
-	data, err := decodeIDX(bytes.NewReader(content), f.kind)
-	if err != nil {
-		return nil, fmt.Errorf("mnist: %s: %w", path, err)
-	}
-	return data, nil
+	return path, file, nil
 }
 
 // verify checks that file holds the canonical file f, gzip-compressed or

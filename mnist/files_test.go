@@ -175,22 +175,73 @@ func TestLoadChecksums(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := copyFiles(t, src, func(name string, gz []byte) (string, []byte) { return tt.file(t, name, gz) })
 			got, err := Load(dir)
+			// What a server hands out, read back as a browser does.
+			published, perr := ReadPublished(dir)
 			if tt.want == "" {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !bytes.Equal(got.Train.Pixels, data.Train.Pixels) || !bytes.Equal(got.Test.Labels, data.Test.Labels) {
-					t.Error("loaded data differ from the published files'")
+				if perr != nil {
+					t.Fatalf("ReadPublished: %v", perr)
+				}
+				fromFiles, err := FromFiles(published)
+				if err != nil {
+					t.Fatalf("FromFiles(ReadPublished): %v", err)
+				}
+				for _, d := range []*Data{got, fromFiles} {
+					if !bytes.Equal(d.Train.Pixels, data.Train.Pixels) || !bytes.Equal(d.Test.Labels, data.Test.Labels) {
+						t.Error("loaded data differ from the published files'")
+					}
+				}
+				for i, gz := range published {
+					if !bytes.HasPrefix(gz, []byte(gzipMagic)) {
+						t.Errorf("ReadPublished's %s is not gzip-compressed", FileNames()[i])
+					}
 				}
 				return
 			}
-			if err == nil {
-				t.Fatalf("no error, want %q", tt.want)
-			}
-			if msg := err.Error(); !strings.HasPrefix(msg, "mnist: ") || !strings.Contains(msg, tt.want) || strings.Contains(msg, "\n") {
-				t.Errorf("error %q, want one line containing %q", msg, tt.want)
+			for _, err := range []error{err, perr} {
+				if err == nil {
+					t.Fatalf("no error, want %q", tt.want)
+				}
+				if msg := err.Error(); !strings.HasPrefix(msg, "mnist: ") || !strings.Contains(msg, tt.want) || strings.Contains(msg, "\n") {
+					t.Errorf("error %q, want one line containing %q", msg, tt.want)
+				}
 			}
 		})
+	}
+}
+
+// TestFromFiles checks the errors of files a browser fetched: the wrong
+// number, the wrong order, one cut short.
+func TestFromFiles(t *testing.T) {
+	_, src := realData(t)
+	published, err := ReadPublished(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	swapped := slices.Clone(published)
+	swapped[1], swapped[3] = swapped[3], swapped[1]
+	cut := slices.Clone(published)
+	cut[2] = cut[2][:len(cut[2])/2]
+	for _, tt := range []struct {
+		name  string
+		files [][]byte
+		want  string
+	}{
+		{"three files", published[:3], "mnist: 3 files, want the four MNIST files"},
+		{"labels swapped", swapped, "mnist: train-labels-idx1-ubyte: not the canonical MNIST file: it is t10k-labels-idx1-ubyte"},
+		{"cut short", cut, "mnist: t10k-images-idx3-ubyte: not the canonical MNIST file: decompressing: unexpected EOF"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := FromFiles(tt.files)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+	if got := FileNames(); !slices.Equal(got, []string{"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
+		t.Errorf("FileNames() = %q", got)
 	}
 }
 

@@ -47,13 +47,15 @@ func (s *Set) Head(n int) *Set {
 	return &Set{Pixels: s.Pixels[: n*Pixels : n*Pixels], Labels: s.Labels[:n:n]}
 }
 
-// Stratified returns a new set of n images of s, or all of them if
-// n > s.Len(), drawn at random from the seed with each digit's share of the
+// Stratified returns a new set of n images of s, or s itself if
+// n >= s.Len(), drawn at random from the seed with each digit's share of the
 // subset as close as can be to its share of s. The images keep their order
 // in s. The same seed always draws the same subset.
 func (s *Set) Stratified(n int, seed uint64) *Set {
-	n = min(max(n, 0), s.Len())
-	if n == 0 {
+	if n >= s.Len() {
+		return s
+	}
+	if n <= 0 {
 		return &Set{}
 	}
 	var byClass [Classes][]int
