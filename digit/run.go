@@ -20,9 +20,18 @@ import (
 
 // Report is one message from a run to the page: exactly one field is set.
 type Report struct {
-	Start *Start        `json:"start,omitempty"`
-	Step  *Step         `json:"step,omitempty"`
-	Epoch *EpochSummary `json:"epoch,omitempty"`
+	Loading *Loading      `json:"loading,omitempty"`
+	Start   *Start        `json:"start,omitempty"`
+	Step    *Step         `json:"step,omitempty"`
+	Epoch   *EpochSummary `json:"epoch,omitempty"`
+}
+
+// Loading reports the download of a run's data before it starts (all of
+// MNIST, which the page fetches on demand).
+type Loading struct {
+	Bytes  int64 `json:"bytes"`  // loaded so far
+	Total  int64 `json:"total"`  // to load; 0 where the server does not say
+	Cached bool  `json:"cached"` // read from the browser's cache, not fetched
 }
 
 // Start describes a run as it begins.

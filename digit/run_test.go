@@ -266,6 +266,7 @@ func TestNewRunRejects(t *testing.T) {
 	}{
 		{"learning rate", bad, nil, "learning rate must be above 0 and at most 1, not 0"},
 		{"hidden", func() Settings { s := Defaults(); s.Hidden = 4096; return s }(), nil, "hidden size must be between 1 and 512, not 4096"},
+		{"data", func() Settings { s := Defaults(); s.Data = "all"; return s }(), nil, `data must be subset or mnist, not "all"`},
 		{"corrupt model", fine, assets.Model[:100], "model: "},
 		{"other model", fine, five, "model: the model reads 5 values a step into 10 classes; a digit model reads 28 into 10, batch first"},
 	} {

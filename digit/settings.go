@@ -20,8 +20,12 @@ type Settings struct {
 	LR     float32 `json:"lr"`
 	Batch  int     `json:"batch"`
 	Epochs int     `json:"epochs"`
-	// TrainImages and TestImages are how many images of the shipped
-	// subset to train and test on: stratified samples of it.
+	// Data is the data set to train and test on: DataSubset (the shipped
+	// subset; "" too, as in the settings of checkpoints and links made
+	// before all of MNIST was offered) or DataMNIST.
+	Data string `json:"data,omitempty"`
+	// TrainImages and TestImages are how many images of the data set to
+	// train and test on: stratified samples of it.
 	TrainImages int `json:"train_images"`
 	TestImages  int `json:"test_images"`
 	// Mine is how many times each of the visitor's own digits appears in
@@ -41,9 +45,31 @@ func Defaults() Settings {
 	tc := SeedTraining()
 	return Settings{
 		FromScratch: true, Hidden: LSTMConfig().HiddenSize, Layers: LSTMConfig().NumLayers, LR: tc.Adam.LR, Batch: tc.Batch, Epochs: tc.Epochs,
-		TrainImages: 10_000, TestImages: 2_000, Workers: 1, Seed: tc.Seed,
+		Data: DataSubset, TrainImages: 10_000, TestImages: 2_000, Workers: 1, Seed: tc.Seed,
 	}
 }
+
+// The data sets a run may train and test on.
+const (
+	// DataSubset is the subset shipped with the page (SubsetPath): 10,000
+	// training and 2,000 test images, quick to load.
+	DataSubset = "subset"
+	// DataMNIST is all of MNIST, 60,000 training and 10,000 test images:
+	// the four published files, which the page fetches on demand from
+	// MNISTDir.
+	DataMNIST = "mnist"
+)
+
+// SeedOnMNIST returns the seed's settings on all of MNIST: the run that
+// trained the bundled model, from scratch.
+func SeedOnMNIST() Settings {
+	s := Defaults()
+	s.Data, s.TrainImages, s.TestImages = DataMNIST, 60_000, 10_000
+	return s
+}
+
+// OnMNIST reports whether s trains on all of MNIST.
+func (s Settings) OnMNIST() bool { return s.Data == DataMNIST }
 
 // TrainConfig is the trainer's configuration for s: the seed's, with s's
 // epochs, batch, learning rate and seed.
@@ -85,6 +111,9 @@ func (s Settings) Validate() error {
 		if err != nil {
 			return err
 		}
+	}
+	if s.Data != "" && s.Data != DataSubset && s.Data != DataMNIST {
+		return fmt.Errorf("data must be %s or %s, not %q", DataSubset, DataMNIST, s.Data)
 	}
 	if !(s.LR > 0 && s.LR <= 1) {
 		return fmt.Errorf("learning rate must be above 0 and at most 1, not %v", s.LR)

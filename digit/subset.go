@@ -13,7 +13,12 @@ import (
 // format) to its training worker.
 const SubsetPath = "/web/mnist-subset.safetensors.gz"
 
-// Subset is the MNIST subset the browser trains and tests on.
+// MNISTDir is the folder where the web app serves all of MNIST, when its
+// server offers it: the four files of mnist.FileNames, as published.
+const MNISTDir = "/web/mnist/"
+
+// Subset is what a run in the browser trains and tests on: the shipped
+// subset of MNIST, or all of it (Settings.Data).
 type Subset struct {
 	Train, Test *mnist.Set
 }

@@ -16,6 +16,7 @@ func TestMessages(t *testing.T) {
 	checkTables(t, "messages", reflect.ValueOf(*english), reflect.ValueOf(*chinese))
 	checkTables(t, "insideMessages", reflect.ValueOf(*insideEnglish), reflect.ValueOf(*insideChinese))
 	checkTables(t, "whatIfMessages", reflect.ValueOf(*englishWhatIf), reflect.ValueOf(*chineseWhatIf))
+	checkTables(t, "dataMessages", reflect.ValueOf(*englishData), reflect.ValueOf(*chineseData))
 }
 
 // checkTables checks the English and Chinese tables en and zh of one

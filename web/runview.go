@@ -21,9 +21,10 @@ type workerMsg struct {
 // runView is what the training panel knows of a run, built from the
 // leader's messages alone: plain Go, tested natively (runview_test.go).
 type runView struct {
-	start  *digit.Start
-	steps  []digit.Step
-	epochs []digit.EpochSummary
+	loading *digit.Loading // the data's download, before the run starts
+	start   *digit.Start
+	steps   []digit.Step
+	epochs  []digit.EpochSummary
 	// pageMemory is the page's memory (digit.Memory) as each epoch's
 	// report came, beside the worker's in epochs.
 	pageMemory []uint64
@@ -52,6 +53,8 @@ func (v *runView) take(m workerMsg, msgs *messages) ending {
 			return failed
 		}
 		switch {
+		case r.Loading != nil:
+			v.loading = r.Loading
 		case r.Start != nil:
 			v.start = r.Start
 		case r.Step != nil:

@@ -23,6 +23,7 @@ func report(t *testing.T, r digit.Report) workerMsg {
 func TestRunViewProtocol(t *testing.T) {
 	var v runView
 	for _, m := range []workerMsg{
+		report(t, digit.Report{Loading: &digit.Loading{Bytes: 1 << 20, Total: 11 << 20}}),
 		report(t, digit.Report{Start: &digit.Start{Steps: 4, Batches: 2, Workers: 1}}),
 		report(t, digit.Report{Step: &digit.Step{Step: 0, Loss: 2.3}}),
 		report(t, digit.Report{Step: &digit.Step{Step: 1, Loss: 2.1}}),
@@ -33,7 +34,7 @@ func TestRunViewProtocol(t *testing.T) {
 			t.Fatalf("%s message: ending %d, want the run to go on", m.kind, e)
 		}
 	}
-	if v.start == nil || v.start.Steps != 4 || len(v.steps) != 2 || v.steps[1].Loss != 2.1 || len(v.epochs) != 1 {
+	if v.loading == nil || v.loading.Total != 11<<20 || v.start == nil || v.start.Steps != 4 || len(v.steps) != 2 || v.steps[1].Loss != 2.1 || len(v.epochs) != 1 {
 		t.Fatalf("after a start, 2 steps and an epoch: %+v", v)
 	}
 	if !strings.Contains(v.stored, "QuotaExceededError") || v.err != nil {

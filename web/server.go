@@ -30,7 +30,7 @@ import (
 //go:embed static
 var static embed.FS
 
-//go:embed app.css icon.svg worker.js store.js linksimd.js
+//go:embed app.css icon.svg worker.js store.js linksimd.js data.js
 var files embed.FS
 
 // CSP is the Content-Security-Policy of every response: nothing remote,
@@ -102,15 +102,15 @@ func readBuild(name string) (build, error) {
 // newSite returns the site serving the given page and worker wasm, and
 // the SIMD kernels and their loader.
 func newSite(version string, page, worker build, simd, simdJS []byte) (*Site, error) {
-	var text [5][]byte
-	for i, name := range []string{"app.css", "icon.svg", "worker.js", "store.js", "linksimd.js"} {
+	var text [6][]byte
+	for i, name := range []string{"app.css", "icon.svg", "worker.js", "store.js", "linksimd.js", "data.js"} {
 		b, err := files.ReadFile(name)
 		if err != nil {
 			return nil, err
 		}
 		text[i] = b
 	}
-	css, svg, workerJS, storeJS, linkJS := text[0], text[1], text[2], text[3], text[4]
+	css, svg, workerJS, storeJS, linkJS, dataJS := text[0], text[1], text[2], text[3], text[4], text[5]
 	Route() // the server pre-renders the pages: it needs the routes too
 	s := &Site{
 		app: &app.Handler{
@@ -137,7 +137,7 @@ func newSite(version string, page, worker build, simd, simdJS []byte) (*Site, er
 			// The service worker caches these too (go-app adds the pages,
 			// its scripts, the wasm, the styles and the PNG icons), so that
 			// after one visit the page loads, predicts and trains offline.
-			CacheableResources: []string{ModelPath, "/web/icon.svg", WorkerPath, "/web/worker.wasm", "/web/simd.wasm", "/web/simd.js", digit.SubsetPath},
+			CacheableResources: []string{ModelPath, "/web/icon.svg", WorkerPath, "/web/worker.wasm", "/web/simd.wasm", "/web/simd.js", "/web/data.js", digit.SubsetPath},
 		},
 		assets: map[string]asset{
 			"/web/app.wasm":     {body: page.body, br: page.br, gz: page.gz, contentType: "application/wasm"},
@@ -149,6 +149,7 @@ func newSite(version string, page, worker build, simd, simdJS []byte) (*Site, er
 			WorkerPath:          {body: workerJS, contentType: "text/javascript; charset=utf-8"},
 			"/web/store.js":     {body: storeJS, contentType: "text/javascript; charset=utf-8"},
 			"/web/linksimd.js":  {body: linkJS, contentType: "text/javascript; charset=utf-8"},
+			"/web/data.js":      {body: dataJS, contentType: "text/javascript; charset=utf-8"},
 			"/web/app.css":      {body: css, contentType: "text/css; charset=utf-8"},
 			"/web/icon.svg":     {body: svg, contentType: "image/svg+xml", immutable: true},
 			"/web/icon-192.png": {body: icon(192), contentType: "image/png", immutable: true},

@@ -198,12 +198,42 @@ func noLeak(t *testing.T, path string, body []byte) {
 
 func TestExportStatic(t *testing.T) {
 	dir := t.TempDir()
-	if err := testSite(t).ExportStatic(dir); err != nil {
+	site := testSite(t)
+	if err := site.OfferMNIST(standInMNIST()); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"index.html", "app.js", "wasm_exec.js", "manifest.webmanifest", "web/app.wasm", "web/model.safetensors", "web/app.css", "web/icon.svg"} {
+	if err := site.ExportStatic(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"index.html", "app.js", "wasm_exec.js", "manifest.webmanifest", "web/app.wasm", "web/model.safetensors", "web/app.css", "web/icon.svg", "web/data.js", "web/mnist/t10k-labels-idx1-ubyte.gz"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// standInMNIST stands in for the four MNIST files where only their
+// serving is tested.
+func standInMNIST() [][]byte {
+	return [][]byte{[]byte("train images"), []byte("train labels"), []byte("test images"), []byte("test labels")}
+}
+
+// TestSiteOffersMNIST checks that the four files are served as given,
+// under digit.MNISTDir, only once offered.
+func TestSiteOffersMNIST(t *testing.T) {
+	site := testSite(t)
+	const path = "/web/mnist/t10k-images-idx3-ubyte.gz"
+	if w := get(t, site, "GET", path, nil); w.Code != http.StatusNotFound {
+		t.Errorf("GET %s before it is offered: %d, want 404", path, w.Code)
+	}
+	if err := site.OfferMNIST(standInMNIST()[:3]); err == nil {
+		t.Error("OfferMNIST took three files")
+	}
+	if err := site.OfferMNIST(standInMNIST()); err != nil {
+		t.Fatal(err)
+	}
+	w := get(t, site, "GET", path, map[string]string{"Accept-Encoding": "gzip, br"})
+	if w.Code != http.StatusOK || w.Body.String() != "test images" || w.Header().Get("Content-Encoding") != "" || w.Header().Get("Content-Type") != "application/gzip" {
+		t.Errorf("GET %s: %d %q, headers %v", path, w.Code, w.Body.String(), w.Header())
 	}
 }

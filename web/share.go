@@ -79,6 +79,8 @@ func (l *link) read(q url.Values) error {
 				return bad(err)
 			}
 			l.settings.LR = float32(x)
+		case "data":
+			l.settings.Data = v // Validate checks it
 		case "seed":
 			n, err := strconv.ParseUint(v, 10, 64)
 			if err != nil {
@@ -130,6 +132,9 @@ func (l link) query() string {
 	q.Set("from", map[bool]string{true: "scratch", false: "model"}[s.FromScratch])
 	q.Set("lr", strconv.FormatFloat(float64(s.LR), 'g', -1, 32))
 	q.Set("seed", strconv.FormatUint(s.Seed, 10))
+	if s.Data != "" {
+		q.Set("data", s.Data)
+	}
 	if l.lang != "" {
 		q.Set("lang", l.lang)
 	}

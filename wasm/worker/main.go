@@ -100,11 +100,7 @@ func newRun(be *cpu.Backend, msg js.Value) (*digit.Run, error) {
 	if !resume {
 		forgetCheckpoint() // an older run's, which this one replaces
 	}
-	file, err := jsbridge.Fetch(digit.SubsetPath)
-	if err != nil {
-		return nil, err
-	}
-	data, err := digit.DecodeSubset(file)
+	data, err := loadData(s)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +139,52 @@ func newRun(be *cpu.Backend, msg js.Value) (*digit.Run, error) {
 	return r, nil
 }
 
+// loadData is what a run with settings s trains and tests on: the
+// shipped subset, or all of MNIST, which data.js fetches (or reads from the
+// browser's cache, where a run before left it) while the page is told how
+// far it got.
+func loadData(s digit.Settings) (*digit.Subset, error) {
+	if !s.OnMNIST() {
+		file, err := jsbridge.Fetch(digit.SubsetPath)
+		if err != nil {
+			return nil, err
+		}
+		return digit.DecodeSubset(file)
+	}
+	var urls []any
+	for _, name := range mnist.FileNames() {
+		urls = append(urls, digit.MNISTDir+name)
+	}
+	var last time.Time
+	progress := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		l := digit.Loading{Bytes: int64(args[0].Float()), Total: int64(args[1].Float()), Cached: args[2].Bool()}
+		if l.Bytes < l.Total && time.Since(last) < progressInterval {
+			return nil
+		}
+		last = time.Now()
+		post(reportMessage(digit.Report{Loading: &l}), nil)
+		return nil
+	})
+	defer progress.Release()
+	files, err := jsbridge.Await(self.Get("lstmData").Call("load", urls, progress))
+	if err != nil {
+		return nil, fmt.Errorf("all of MNIST: %w", err)
+	}
+	raw := make([][]byte, files.Length())
+	for i := range raw {
+		raw[i] = jsbridge.Bytes(files.Index(i))
+	}
+	d, err := mnist.FromFiles(raw)
+	if err != nil {
+		return nil, err
+	}
+	return &digit.Subset{Train: d.Train, Test: d.Test}, nil
+}
+
+// progressInterval is the shortest time between two reports of the data's
+// download.
+const progressInterval = 100 * time.Millisecond
+
 // resumeRun is the run of the checkpoint in IndexedDB.
 func resumeRun(be *cpu.Backend, data *digit.Subset, own *mnist.Set) (*digit.Run, error) {
 	ckpt, err := jsbridge.Await(self.Get("lstmStore").Call("getCheckpoint"))
@@ -175,9 +217,7 @@ func train(ctx context.Context, r *digit.Run) {
 			digit.HoldMemory(memoryHeadroom)
 			held = true
 		}
-		b, _ := json.Marshal(rep) // a Report always encodes
-		msg := object(map[string]any{"type": "report", "report": string(b)})
-		post(msg, model)
+		post(reportMessage(rep), model)
 		// Let the worker's event loop deliver pause and stop: Go's
 		// scheduler hands back to JavaScript only when it has nothing to run.
 		time.Sleep(time.Millisecond)
@@ -188,6 +228,12 @@ func train(ctx context.Context, r *digit.Run) {
 		return
 	}
 	post(object(map[string]any{"type": "done"}), model)
+}
+
+// reportMessage is the page's message of rep.
+func reportMessage(rep digit.Report) js.Value {
+	b, _ := json.Marshal(rep) // a Report always encodes
+	return object(map[string]any{"type": "report", "report": string(b)})
 }
 
 func errorMessage(err error) js.Value {

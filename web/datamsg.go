@@ -1,0 +1,43 @@
+package web
+
+// dataMessages is the text of the training panel's choice of data and of
+// the download of all of MNIST, in one language (kept apart from messages
+// so that each table stays short). Templates take their values with fmt
+// verbs in the order the comment gives.
+type dataMessages struct {
+	images       string
+	subset, all  string
+	seedOnMNIST  string
+	loading      string // MB loaded, MB in all
+	loadingCache string // MB read, MB in all
+	checking     string
+}
+
+// data is the data table in the language of m.
+func (m *messages) data() *dataMessages {
+	if m == chinese {
+		return chineseData
+	}
+	return englishData
+}
+
+var (
+	englishData = &dataMessages{
+		images:       "Images",
+		subset:       "the subset shipped with the page (10,000 training, 2,000 test)",
+		all:          "all of MNIST (60,000 training, 10,000 test; 11.6 MB, loaded once)",
+		seedOnMNIST:  "The seed's settings on all of MNIST",
+		loading:      "Loading all of MNIST: %.1f of %.1f MB",
+		loadingCache: "Reading all of MNIST from this browser's cache: %.1f of %.1f MB",
+		checking:     "Checking and unpacking all of MNIST…",
+	}
+	chineseData = &dataMessages{
+		images:       "图像",
+		subset:       "随页面提供的子集（训练 10,000 张，测试 2,000 张）",
+		all:          "完整的 MNIST（训练 60,000 张，测试 10,000 张；11.6 MB，只下载一次）",
+		seedOnMNIST:  "在完整 MNIST 上使用种子模型的设置",
+		loading:      "正在下载完整的 MNIST：%.1f / %.1f MB",
+		loadingCache: "正在从浏览器缓存读取完整的 MNIST：%.1f / %.1f MB",
+		checking:     "正在校验并解压完整的 MNIST…",
+	}
+)
