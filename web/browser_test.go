@@ -251,6 +251,7 @@ func openBrowser(t *testing.T, timeout time.Duration, wrap ...func(http.Handler)
 	if err != nil {
 		skip(err)
 	}
+	offerMNIST(t, site)
 	b := &browser{t: t, artifacts: os.Getenv("WEB_ARTIFACTS"), downloads: t.TempDir(), phase: "online"}
 	if b.artifacts == "" {
 		b.artifacts = t.TempDir()

@@ -22,8 +22,9 @@ func (s *Site) OfferMNIST(files [][]byte) error {
 	}
 	for i, name := range names {
 		// Not compressed in transit: the worker checks the files as
-		// published, and they do not compress further.
-		s.assets[digit.MNISTDir+name] = asset{body: files[i], contentType: "application/gzip", immutable: true}
+		// published, and they do not compress further. Not in the HTTP
+		// cache: data.js keeps them in Cache Storage.
+		s.assets[digit.MNISTDir+name] = asset{body: files[i], contentType: "application/gzip", noStore: true}
 	}
 	return nil
 }

@@ -50,6 +50,9 @@ type asset struct {
 	body, br, gz []byte // br and gz: precompressed bodies, or nil
 	contentType  string
 	immutable    bool // may be cached for a year: only the build changes it
+	// noStore keeps it out of the browser's HTTP cache: the page keeps
+	// its own copy in Cache Storage.
+	noStore bool
 }
 
 // Site is the web app: go-app's pages, scripts and manifest, plus the
@@ -209,11 +212,14 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			body = a.gz
 		}
 	}
-	// The pages and the wasm name no version in their URLs: revalidate
-	// them by ETag, which changes with the build.
-	if a.immutable {
+	switch {
+	case a.noStore:
+		h.Set("Cache-Control", "no-store")
+	case a.immutable:
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
+	default:
+		// The pages and the wasm name no version in their URLs:
+		// revalidate them by ETag, which changes with the build.
 		h.Set("Cache-Control", "no-cache")
 		etag := `"` + s.app.Version + `-` + h.Get("Content-Encoding") + `"`
 		h.Set("ETag", etag)

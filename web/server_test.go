@@ -233,7 +233,7 @@ func TestSiteOffersMNIST(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := get(t, site, "GET", path, map[string]string{"Accept-Encoding": "gzip, br"})
-	if w.Code != http.StatusOK || w.Body.String() != "test images" || w.Header().Get("Content-Encoding") != "" || w.Header().Get("Content-Type") != "application/gzip" {
+	if w.Code != http.StatusOK || w.Body.String() != "test images" || w.Header().Get("Content-Encoding") != "" || w.Header().Get("Content-Type") != "application/gzip" || w.Header().Get("Cache-Control") != "no-store" {
 		t.Errorf("GET %s: %d %q, headers %v", path, w.Code, w.Body.String(), w.Header())
 	}
 }
