@@ -121,20 +121,23 @@ func mnistFlags(fs *flag.FlagSet) mnistOffer {
 // stderr, not an error: the page still trains on its subset. A folder
 // named by --data must hold them.
 func (o mnistOffer) site(ctx context.Context, cmd string) (*web.Site, error) {
-	site, err := web.NewSite(version())
-	if err != nil || !*o.offer {
-		return site, err
-	}
-	dir := *o.dir
-	if dir == "" {
-		if dir, err = mnist.Locate(ctx); err != nil {
-			fmt.Fprintf(os.Stderr, "%s: not offering all of MNIST, only the page's subset: %v\n", cmd, err)
-			return site, nil
+	var files [][]byte
+	if *o.offer {
+		dir, err := *o.dir, error(nil)
+		if dir == "" {
+			if dir, err = mnist.Locate(ctx); err != nil {
+				fmt.Fprintf(os.Stderr, "%s: not offering all of MNIST, only the page's subset: %v\n", cmd, err)
+			}
+		}
+		if err == nil {
+			if files, err = mnist.ReadPublished(dir); err != nil {
+				return nil, err
+			}
 		}
 	}
-	files, err := mnist.ReadPublished(dir)
-	if err != nil {
-		return nil, err
+	site, err := web.NewSite(version())
+	if err != nil || files == nil {
+		return site, err
 	}
 	return site, site.OfferMNIST(files)
 }
