@@ -185,7 +185,7 @@ func TestBrowserAllMNIST(t *testing.T) {
 
 // TestBrowserSeedOnMNIST is the seed's own run in the page, opt-in
 // (WEB_FULL_MNIST=1; WEB_FULL_MNIST_EPOCHS sets the epochs, default the
-// seed's 20): the preset "the seed's settings on all of MNIST", from
+// seed's 20, and WEB_FULL_MNIST_WORKERS the workers): the preset "the seed's settings on all of MNIST", from
 // scratch, with the page's default workers. It logs each epoch's test
 // accuracy on the 10,000 test images and the time since the start, and
 // every task over 50 ms on the page's thread (a PerformanceObserver, the
@@ -205,6 +205,9 @@ func TestBrowserSeedOnMNIST(t *testing.T) {
 	})()`)))
 	click(ctx, t, "train-seed-mnist")
 	setFields(ctx, t, map[string]string{"train-epochs": epochs})
+	if w := os.Getenv("WEB_FULL_MNIST_WORKERS"); w != "" {
+		setFields(ctx, t, map[string]string{"train-workers": w})
+	}
 	start := time.Now()
 	click(ctx, t, "train-start")
 	n, want := 0, mustFloat(t, epochs)
