@@ -94,8 +94,9 @@ func (s slowWriter) Write(b []byte) (int, error) {
 // TestBrowserAllMNIST trains on all of MNIST in the page: picking it sets
 // all of its 60,000 and 10,000 images; the four files come with the
 // progress shown, are checked in the worker and kept in the browser's
-// cache, where the next run finds them (no request); a server that does
-// not offer them gives a message, and the model is kept. The run itself is
+// cache, where the next run finds them with no request, though the server
+// no longer offers them (as offline); without the cache, a server that
+// does not offer them gives a message, and the model is kept. The run itself is
 // small (a fine-tune on 1,000 of the 60,000 images) so that it fits CI, and
 // the page's thread stays free while the worker loads and checks 55 MB.
 func TestBrowserAllMNIST(t *testing.T) {
@@ -158,15 +159,16 @@ func TestBrowserAllMNIST(t *testing.T) {
 		t.Errorf("test accuracy %.4f on 3,000 of all of MNIST's test images, fine-tuned from the bundled model: the images or labels are not read right", a)
 	}
 
-	// Again: from the cache, no request.
+	// Again, with the server no longer offering them: from the cache, as
+	// offline, with no request.
+	srv.absent.Store(true)
 	click(ctx, t, "train-start")
-	t.Logf("second run: %s", waitDone(ctx, t))
+	t.Logf("second run, the server without the files: %s", waitDone(ctx, t))
 	if n := srv.requests.Load(); n != 4 {
 		t.Errorf("%d requests for the MNIST files after a second run, want 4: not from the cache", n)
 	}
 
 	// A server without them, and no cache: a message; the model is kept.
-	srv.absent.Store(true)
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`caches.delete("lstm-digits-mnist")`, chromedp.EvalAwaitPromise))
 	must(t, "empty the cache", err)
 	stored := `lstmStore.getModel().then((m) => m.bytes.reduce((h, b) => (h * 31 + b) >>> 0, 0))`
