@@ -152,7 +152,7 @@ func decodeFiles(read func(canonicalFile) (name string, file []byte, err error))
 		if err != nil {
 			return nil, fmt.Errorf("mnist: %s: not the canonical MNIST file: %w", name, err)
 		}
-		if data[i], err = decodeIDX(bytes.NewReader(content), f.kind); err != nil {
+		if data[i], err = decodeIDXBytes(content, f.kind); err != nil {
 			return nil, fmt.Errorf("mnist: %s: %w", name, err)
 		}
 	}

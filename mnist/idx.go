@@ -2,6 +2,7 @@ package mnist
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -83,9 +84,39 @@ func decodeIDX(r io.Reader, kind idxKind) ([]uint8, error) {
 		}
 		r = zr
 	}
+	want, err := readHeader(r, kind)
+	if err != nil {
+		return nil, err
+	}
+	// Read one byte more than expected, so that trailing data shows, and so
+	// that a gzip stream is read to its end, where its checksum is verified.
+	// The buffer grows with the data actually present, not with the header's
+	// claim.
+	data, err := io.ReadAll(io.LimitReader(r, int64(want)+1))
+	switch {
+	case err != nil && truncated(err) && len(data) >= want:
+		return nil, fmt.Errorf("truncated gzip stream after the %d %s bytes", want, kind.unit)
+	case err != nil && !truncated(err):
+		return nil, fmt.Errorf("reading the %s data: %w", kind.unit, err)
+	}
+	return checkData(data, want, kind) // short data: truncated
+}
 
-	// The magic number, then the dimensions: [N, rows, cols] for images,
-	// [N] for labels.
+// decodeIDXBytes is decodeIDX for an uncompressed IDX file in memory: the
+// data bytes it returns are content's own, not a copy.
+func decodeIDXBytes(content []byte, kind idxKind) ([]uint8, error) {
+	r := bytes.NewReader(content)
+	want, err := readHeader(r, kind)
+	if err != nil {
+		return nil, err
+	}
+	return checkData(content[len(content)-r.Len():], want, kind)
+}
+
+// readHeader reads an IDX header of the given kind, the magic number and
+// the dimensions ([N, rows, cols] for images, [N] for labels), and returns
+// how many data bytes it announces.
+func readHeader(r io.Reader, kind idxKind) (int, error) {
 	var header [16]byte
 	hlen := 8
 	if kind.magic == magicImages {
@@ -94,7 +125,7 @@ func decodeIDX(r io.Reader, kind idxKind) ([]uint8, error) {
 	n, err := io.ReadFull(r, header[:4])
 	if err == nil {
 		if magic := binary.BigEndian.Uint32(header[:4]); magic != kind.magic {
-			return nil, fmt.Errorf("magic number 0x%08x, want 0x%08x for IDX %s", magic, kind.magic, kind.name)
+			return 0, fmt.Errorf("magic number 0x%08x, want 0x%08x for IDX %s", magic, kind.magic, kind.name)
 		}
 		var m int
 		m, err = io.ReadFull(r, header[4:hlen])
@@ -102,37 +133,32 @@ func decodeIDX(r io.Reader, kind idxKind) ([]uint8, error) {
 	}
 	switch {
 	case n == 0 && err == io.EOF:
-		return nil, fmt.Errorf("empty input, want an IDX %s file", kind.name)
+		return 0, fmt.Errorf("empty input, want an IDX %s file", kind.name)
 	case truncated(err):
-		return nil, fmt.Errorf("truncated header: %d bytes expected, %d found", hlen, n)
+		return 0, fmt.Errorf("truncated header: %d bytes expected, %d found", hlen, n)
 	case err != nil:
-		return nil, fmt.Errorf("reading the header: %w", err)
+		return 0, fmt.Errorf("reading the header: %w", err)
 	}
 	count := binary.BigEndian.Uint32(header[4:])
 	if kind.magic == magicImages {
 		rows, cols := binary.BigEndian.Uint32(header[8:]), binary.BigEndian.Uint32(header[12:])
 		if rows != Rows || cols != Cols {
-			return nil, fmt.Errorf("images are %d×%d pixels, want %d×%d", rows, cols, Rows, Cols)
+			return 0, fmt.Errorf("images are %d×%d pixels, want %d×%d", rows, cols, Rows, Cols)
 		}
 	}
 	if count > MaxImages {
-		return nil, fmt.Errorf("header claims %d %s, more than the limit of %d", count, kind.name, MaxImages)
+		return 0, fmt.Errorf("header claims %d %s, more than the limit of %d", count, kind.name, MaxImages)
 	}
+	return int(count) * kind.size, nil
+}
 
-	// Read one byte more than expected, so that trailing data shows, and so
-	// that a gzip stream is read to its end, where its checksum is verified.
-	// The buffer grows with the data actually present, not with the header's
-	// claim.
-	want := int64(count) * int64(kind.size)
-	data, err := io.ReadAll(io.LimitReader(r, want+1))
+// checkData checks the data bytes after a header that announced want of
+// them (at most one more is read, to show trailing data) and returns them.
+func checkData(data []byte, want int, kind idxKind) ([]uint8, error) {
 	switch {
-	case int64(len(data)) < want && (err == nil || truncated(err)):
+	case len(data) < want:
 		return nil, fmt.Errorf("truncated: %d %s bytes expected, %d found", want, kind.unit, len(data))
-	case truncated(err):
-		return nil, fmt.Errorf("truncated gzip stream after the %d %s bytes", want, kind.unit)
-	case err != nil:
-		return nil, fmt.Errorf("reading the %s data: %w", kind.unit, err)
-	case int64(len(data)) > want:
+	case len(data) > want:
 		return nil, fmt.Errorf("trailing data after the %d %s bytes that the header announces", want, kind.unit)
 	}
 	if kind.magic == magicLabels {
@@ -140,7 +166,7 @@ func decodeIDX(r io.Reader, kind idxKind) ([]uint8, error) {
 			return nil, fmt.Errorf("label %d: %w", i, err)
 		}
 	}
-	return data, nil
+	return data[:want:want], nil
 }
 
 // truncated reports whether err means that the input ended early.

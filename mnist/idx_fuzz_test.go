@@ -22,6 +22,16 @@ func FuzzReadIDX(f *testing.F) {
 	}
 
 	f.Fuzz(func(t *testing.T, file []byte) {
+		// An uncompressed file in memory reads as from a reader.
+		if !bytes.HasPrefix(file, []byte(gzipMagic)) {
+			for _, kind := range []idxKind{imagesKind, labelsKind} {
+				want, werr := decodeIDX(bytes.NewReader(file), kind)
+				got, err := decodeIDXBytes(file, kind)
+				if !bytes.Equal(got, want) || (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+					t.Errorf("%s in memory: %d bytes, %v; from a reader: %d bytes, %v", kind.name, len(got), err, len(want), werr)
+				}
+			}
+		}
 		for kind, read := range readers {
 			got, err := read(bytes.NewReader(file))
 			if err != nil {
