@@ -142,6 +142,9 @@ func TestBrowserAllMNIST(t *testing.T) {
 	}
 	t.Logf("run: %s", waitDone(ctx, t))
 	checkTasks(t, stop(), "while loading all of MNIST and training on it")
+	if mem, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`[data-testid="train-memory"]`))); err == nil {
+		t.Logf("memory with all of MNIST loaded (worker · page): %s", mem)
+	}
 	if n := srv.requests.Load(); n != 4 {
 		t.Errorf("%d requests for the MNIST files, want 4", n)
 	}
