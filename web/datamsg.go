@@ -24,8 +24,8 @@ func (m *messages) data() *dataMessages {
 var (
 	englishData = &dataMessages{
 		images:       "Images",
-		subset:       "the subset shipped with the page (10,000 training, 2,000 test)",
-		all:          "all of MNIST (60,000 training, 10,000 test; 11.6 MB, loaded once)",
+		subset:       "the shipped subset (10,000 + 2,000 test)",
+		all:          "all of MNIST (60,000 + 10,000 test, 11.6 MB)",
 		seedOnMNIST:  "The seed's settings on all of MNIST",
 		loading:      "Loading all of MNIST: %.1f of %.1f MB",
 		loadingCache: "Reading all of MNIST from this browser's cache: %.1f of %.1f MB",
@@ -33,8 +33,8 @@ var (
 	}
 	chineseData = &dataMessages{
 		images:       "图像",
-		subset:       "随页面提供的子集（训练 10,000 张，测试 2,000 张）",
-		all:          "完整的 MNIST（训练 60,000 张，测试 10,000 张；11.6 MB，只下载一次）",
+		subset:       "随页面提供的子集（10,000 + 2,000 张测试）",
+		all:          "完整的 MNIST（60,000 + 10,000 张测试，11.6 MB）",
 		seedOnMNIST:  "在完整 MNIST 上使用种子模型的设置",
 		loading:      "正在下载完整的 MNIST：%.1f / %.1f MB",
 		loadingCache: "正在从浏览器缓存读取完整的 MNIST：%.1f / %.1f MB",
