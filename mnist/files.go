@@ -83,7 +83,7 @@ func (f canonicalFile) find(dir string) (string, error) {
 // as published ("train-images-idx3-ubyte.gz" and so on) or uncompressed
 // ("train-images-idx3-ubyte"), or a mix.
 func Load(dir string) (*Data, error) {
-	return decodeFiles(func(f canonicalFile) (string, []byte, error) { return f.readIn(dir) })
+	return decodeFiles(func(_ int, f canonicalFile) (string, []byte, error) { return f.readIn(dir) })
 }
 
 // FileNames returns the names of the four MNIST files as published, in the
@@ -104,17 +104,13 @@ func FromFiles(files [][]byte) (*Data, error) {
 	if len(files) != len(canonicalFiles) {
 		return nil, fmt.Errorf("mnist: %d files, want the four MNIST files", len(files))
 	}
-	i := 0
-	return decodeFiles(func(f canonicalFile) (string, []byte, error) {
-		i++
-		return f.name, files[i-1], nil
-	})
+	return decodeFiles(func(i int, f canonicalFile) (string, []byte, error) { return f.name, files[i], nil })
 }
 
 // ReadPublished reads the four MNIST files from dir as Load does, checks
 // them, and returns them gzip-compressed, in FileNames' order, for a
-// server to hand out: as read where dir holds them as published, else
-// compressed here.
+// server to hand out: as read where dir holds them as published (checked
+// by their sums alone, not unpacked), else compressed here.
 func ReadPublished(dir string) ([][]byte, error) {
 	out := make([][]byte, len(canonicalFiles))
 	for i, f := range canonicalFiles {
@@ -122,13 +118,13 @@ func ReadPublished(dir string) ([][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		content, err := f.verify(file)
-		if err != nil {
-			return nil, fmt.Errorf("mnist: %s: not the canonical MNIST file: %w", path, err)
-		}
 		if sha(file) == f.gzSHA {
 			out[i] = file
 			continue
+		}
+		content, err := f.check(path, file)
+		if err != nil {
+			return nil, err
 		}
 		var gz bytes.Buffer
 		zw := gzip.NewWriter(&gz)
@@ -141,16 +137,16 @@ func ReadPublished(dir string) ([][]byte, error) {
 
 // decodeFiles checks the four MNIST files that read returns (with the
 // name to give in errors) and returns the data set they hold.
-func decodeFiles(read func(canonicalFile) (name string, file []byte, err error)) (*Data, error) {
+func decodeFiles(read func(i int, f canonicalFile) (name string, file []byte, err error)) (*Data, error) {
 	var data [4][]uint8
 	for i, f := range canonicalFiles {
-		name, file, err := read(f)
+		name, file, err := read(i, f)
 		if err != nil {
 			return nil, err
 		}
-		content, err := f.verify(file)
+		content, err := f.check(name, file)
 		if err != nil {
-			return nil, fmt.Errorf("mnist: %s: not the canonical MNIST file: %w", name, err)
+			return nil, err
 		}
 		if data[i], err = decodeIDXBytes(content, f.kind); err != nil {
 			return nil, fmt.Errorf("mnist: %s: %w", name, err)
@@ -185,6 +181,15 @@ func (f canonicalFile) readIn(dir string) (path string, file []byte, err error) 
 		return "", nil, fmt.Errorf("mnist: %w", err)
 	}
 	return path, file, nil
+}
+
+// check is verify with the error that names the file (name) as it failed.
+func (f canonicalFile) check(name string, file []byte) ([]byte, error) {
+	content, err := f.verify(file)
+	if err != nil {
+		return nil, fmt.Errorf("mnist: %s: not the canonical MNIST file: %w", name, err)
+	}
+	return content, nil
 }
 
 // verify checks that file holds the canonical file f, gzip-compressed or

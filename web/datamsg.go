@@ -14,12 +14,7 @@ type dataMessages struct {
 }
 
 // data is the data table in the language of m.
-func (m *messages) data() *dataMessages {
-	if m == chinese {
-		return chineseData
-	}
-	return englishData
-}
+func (m *messages) data() *dataMessages { return inLanguage(m, englishData, chineseData) }
 
 var (
 	englishData = &dataMessages{

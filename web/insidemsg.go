@@ -79,9 +79,4 @@ var insideChinese = &insideMessages{
 }
 
 // deep returns the words of the deeper views in m's language.
-func (m *messages) deep() *insideMessages {
-	if m == chinese {
-		return insideChinese
-	}
-	return insideEnglish
-}
+func (m *messages) deep() *insideMessages { return inLanguage(m, insideEnglish, insideChinese) }

@@ -221,3 +221,12 @@ func pick(tag string) *messages {
 	}
 	return english
 }
+
+// inLanguage returns, of a table that stands apart from messages, the
+// version in m's language: zh for Chinese, en otherwise.
+func inLanguage[T any](m *messages, en, zh *T) *T {
+	if m == chinese {
+		return zh
+	}
+	return en
+}

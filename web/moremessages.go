@@ -24,12 +24,7 @@ type whatIfMessages struct {
 }
 
 // whatIf is the what-if table in the language of m.
-func (m *messages) whatIf() *whatIfMessages {
-	if m == chinese {
-		return chineseWhatIf
-	}
-	return englishWhatIf
-}
+func (m *messages) whatIf() *whatIfMessages { return inLanguage(m, englishWhatIf, chineseWhatIf) }
 
 var (
 	englishWhatIf = &whatIfMessages{

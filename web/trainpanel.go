@@ -159,10 +159,14 @@ func (t *trainPanel) renderProgress(m *messages) app.UI {
 	switch l := t.view.loading; {
 	case t.running && t.view.start == nil && l != nil:
 		const kB, MB = 1e3, 1e6
-		done, total = int(l.Bytes/kB), int(max(l.Total, l.Bytes)/kB)
-		d := m.data()
-		status = fmt.Sprintf(map[bool]string{false: d.loading, true: d.loadingCache}[l.Cached], float64(l.Bytes)/MB, float64(max(l.Total, l.Bytes))/MB)
-		if done == total {
+		all, d := max(l.Total, l.Bytes), m.data()
+		done, total = int(l.Bytes/kB), int(all/kB)
+		text := d.loading
+		if l.Cached {
+			text = d.loadingCache
+		}
+		status = fmt.Sprintf(text, float64(l.Bytes)/MB, float64(all)/MB)
+		if l.Bytes == all {
 			status = d.checking
 		}
 	case t.running && t.view.start == nil:

@@ -116,28 +116,34 @@ func mnistFlags(fs *flag.FlagSet) mnistOffer {
 	}
 }
 
-// site is the web app, offering all of MNIST as o says. MNIST files that
-// are not found where the default looks give a one-line warning on
-// stderr, not an error: the page still trains on its subset. A folder
-// named by --data must hold them.
+// site is the web app, offering all of MNIST as o says.
 func (o mnistOffer) site(ctx context.Context, cmd string) (*web.Site, error) {
-	var files [][]byte
-	if *o.offer {
-		dir, err := *o.dir, error(nil)
-		if dir == "" {
-			if dir, err = mnist.Locate(ctx); err != nil {
-				fmt.Fprintf(os.Stderr, "%s: not offering all of MNIST, only the page's subset: %v\n", cmd, err)
-			}
-		}
-		if err == nil {
-			if files, err = mnist.ReadPublished(dir); err != nil {
-				return nil, err
-			}
-		}
+	files, err := o.files(ctx, cmd)
+	if err != nil {
+		return nil, err
 	}
 	site, err := web.NewSite(version())
 	if err != nil || files == nil {
 		return site, err
 	}
 	return site, site.OfferMNIST(files)
+}
+
+// files are the four MNIST files to offer, or nil for none. Files that are
+// not found where the default looks give a one-line warning on stderr, not
+// an error: the page still trains on its subset. A folder named by --data
+// must hold them.
+func (o mnistOffer) files(ctx context.Context, cmd string) ([][]byte, error) {
+	if !*o.offer {
+		return nil, nil
+	}
+	dir := *o.dir
+	if dir == "" {
+		var err error
+		if dir, err = mnist.Locate(ctx); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: not offering all of MNIST, only the page's subset: %v\n", cmd, err)
+			return nil, nil
+		}
+	}
+	return mnist.ReadPublished(dir)
 }
