@@ -3,24 +3,129 @@ package cpu
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // parallelFor splits [0, n) into contiguous ranges, one per thread (at most
 // GOMAXPROCS of them, each of at least grain items), and runs f on each,
 // the first on the calling goroutine. It returns when all are done.
+//
+// The other ranges go to the members of a team of goroutines that wait
+// for work by spinning for a while before they sleep, and the caller
+// spins for them too: a training step runs hundreds of parallel sections
+// a few milliseconds apart, and on a virtual machine a CPU that idles
+// between them is taken back by the host and given back late (steal
+// time), which made two threads slower than one. A call made while the
+// team is busy (from two goroutines at once) starts goroutines instead.
 func parallelFor(n, grain int, f func(lo, hi int)) {
 	w := min(runtime.GOMAXPROCS(0), n/max(grain, 1))
 	if w <= 1 {
 		f(0, n)
 		return
 	}
-	var wg sync.WaitGroup
+	if !crew.mu.TryLock() {
+		var wg sync.WaitGroup
+		for i := 1; i < w; i++ {
+			lo, hi := i*n/w, (i+1)*n/w
+			wg.Go(func() { f(lo, hi) })
+		}
+		f(0, n/w)
+		wg.Wait()
+		return
+	}
+	defer crew.mu.Unlock()
+	for len(crew.members) < w-1 {
+		m := &member{wake: make(chan struct{}, 1)}
+		crew.members = append(crew.members, m)
+		go m.run()
+	}
+	var left atomic.Int32
+	left.Store(int32(w - 1))
 	for i := 1; i < w; i++ {
-		lo, hi := i*n/w, (i+1)*n/w
-		wg.Go(func() { f(lo, hi) })
+		crew.members[i-1].give(&job{f: f, lo: i * n / w, hi: (i + 1) * n / w, left: &left})
 	}
 	f(0, n/w)
-	wg.Wait()
+	for spins := 0; left.Load() > 0; spins++ {
+		if spins%64 == 63 {
+			runtime.Gosched()
+		}
+	}
+}
+
+// spinFor is how long a member of the team spins for its next range
+// after its last before it sleeps, and so how long a CPU stays busy after
+// the last parallel section.
+const spinFor = 5 * time.Millisecond
+
+// crew is parallelFor's team; its lock is held by the call using it.
+var crew struct {
+	mu      sync.Mutex
+	members []*member
+}
+
+// job is one range of a parallelFor; left counts the ranges not yet done.
+type job struct {
+	f      func(lo, hi int)
+	lo, hi int
+	left   *atomic.Int32
+}
+
+// member is a goroutine of the team: it runs the jobs given to it, one at
+// a time.
+type member struct {
+	next   atomic.Pointer[job]
+	asleep atomic.Bool
+	wake   chan struct{}
+}
+
+// give hands j to m, waking it if it sleeps.
+func (m *member) give(j *job) {
+	m.next.Store(j)
+	if m.asleep.Load() {
+		select {
+		case m.wake <- struct{}{}:
+		default: // a wake-up is pending already
+		}
+	}
+}
+
+// run is the member's loop: wait for a job, spinning for spinFor and then
+// sleeping until given one, and run it.
+func (m *member) run() {
+	for {
+		j := m.await()
+		m.next.Store(nil)
+		j.f(j.lo, j.hi)
+		j.left.Add(-1)
+	}
+}
+
+// await returns the next job given to m.
+func (m *member) await() *job {
+	start := time.Now()
+	for spins := 0; ; spins++ {
+		if j := m.next.Load(); j != nil {
+			return j
+		}
+		if spins%64 != 63 {
+			continue
+		}
+		runtime.Gosched()
+		if time.Since(start) < spinFor {
+			continue
+		}
+		// Sleep; give checks asleep after storing its job, so either it
+		// sees asleep and wakes m, or m sees the job here.
+		m.asleep.Store(true)
+		if j := m.next.Load(); j != nil {
+			m.asleep.Store(false)
+			return j
+		}
+		<-m.wake
+		m.asleep.Store(false)
+		start = time.Now()
+	}
 }
 
 // gemmGrain is the fewest rows of an m×n×k product worth a thread: about

@@ -1,0 +1,69 @@
+package cpu
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// checkCover runs parallelFor over n items and fails unless every item
+// was visited exactly once, in ranges of at least grain items.
+func checkCover(t *testing.T, n, grain int) {
+	t.Helper()
+	seen := make([]atomic.Int32, n)
+	var short atomic.Int32
+	parallelFor(n, grain, func(lo, hi int) {
+		if hi-lo < grain && hi-lo < n {
+			short.Add(1)
+		}
+		for i := lo; i < hi; i++ {
+			seen[i].Add(1)
+		}
+	})
+	for i := range seen {
+		if c := seen[i].Load(); c != 1 {
+			t.Errorf("parallelFor(%d, %d): item %d visited %d times", n, grain, i, c)
+			return
+		}
+	}
+	if short.Load() > 0 {
+		t.Errorf("parallelFor(%d, %d): %d ranges shorter than the grain", n, grain, short.Load())
+	}
+}
+
+// TestParallelFor checks that parallelFor's team covers every range once:
+// at each thread count, after its members have gone to sleep (spinFor),
+// from several goroutines at once (the team busy, goroutines started
+// instead), and from inside one of its own ranges.
+func TestParallelFor(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 2, 3, 4} {
+		runtime.GOMAXPROCS(procs)
+		for _, c := range [][2]int{{1, 1}, {7, 1}, {100, 8}, {100, 30}, {1000, 1}} {
+			checkCover(t, c[0], c[1])
+		}
+	}
+	runtime.GOMAXPROCS(4)
+	time.Sleep(2 * spinFor) // the members sleep now
+	checkCover(t, 100, 1)
+
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				checkCover(t, 64, 1)
+			}
+		})
+	}
+	wg.Wait()
+
+	var inner atomic.Int32
+	parallelFor(4, 1, func(lo, hi int) {
+		parallelFor(10, 1, func(lo, hi int) { inner.Add(int32(hi - lo)) })
+	})
+	if got := inner.Load(); got != 40 {
+		t.Errorf("nested parallelFor visited %d items, want 40", got)
+	}
+}
