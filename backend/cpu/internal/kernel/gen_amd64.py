@@ -11,8 +11,8 @@ values). The mr×kc operand a is read in place, in one of two layouts:
     (lda = mr) and also a transposed matrix read as it lies in memory;
   - "N" (row-major): element (i, q) at a[i·lda + q], a plain matrix.
 Per step a kernel loads the nr values of b into nr/width vector registers
-and, for each of the mr rows, multiplies them by a's value broadcast from
-memory, accumulating in mr·nr/width registers. The loop is unrolled twice.
+and, for each of the mr rows, multiplies them by a's value broadcast into
+a register, accumulating in mr·nr/width registers. The loop is unrolled twice.
 Each kernel comes in mr versions, micro{ISA}{layout}{rows} for tiles of
 1..mr rows, so that the rows that do not fill a whole tile cost no more
 than their share.
@@ -53,7 +53,11 @@ def kernel(isa, mr, nr, reg, width, layout, rows):
     nv = nr // width  # vectors per row of b
     acc = [[f"{reg}{i * nv + v}" for v in range(nv)] for i in range(mr)]
     bregs = [f"{reg}{mr * nv + v}" for v in range(nv)]
-    bcast = f"{reg}{mr * nv + nv}"  # AVX2 has no embedded broadcast
+    # a's value is broadcast into a register once per row and step, not
+    # by each FMA from memory (AVX-512's embedded broadcast): that was one
+    # load per FMA, 22 loads for 20 FMAs a step at 10×32, and measured
+    # slower (NOTES.md, version 10).
+    bcast = f"{reg}{mr * nv + nv}"
     out = []
     emit = out.append
     emit(f"// func {name}(kc int, a []float32, lda int, b, c []float32, ldc int)")
@@ -88,13 +92,9 @@ def kernel(isa, mr, nr, reg, width, layout, rows):
         for v in range(nv):
             emit(f"\tVMOVUPS {(unit * nr + v * width) * 4}(DI), {bregs[v]}")
         for i in range(mr):
-            if reg == "Z":
-                for v in range(nv):
-                    emit(f"\tVFMADD231PS.BCST {a_addr(unit, i)}, {bregs[v]}, {acc[i][v]}")
-            else:
-                emit(f"\tVBROADCASTSS {a_addr(unit, i)}, {bcast}")
-                for v in range(nv):
-                    emit(f"\tVFMADD231PS {bcast}, {bregs[v]}, {acc[i][v]}")
+            emit(f"\tVBROADCASTSS {a_addr(unit, i)}, {bcast}")
+            for v in range(nv):
+                emit(f"\tVFMADD231PS {bcast}, {bregs[v]}, {acc[i][v]}")
 
     def advance():
         if layout == "K":
