@@ -15,6 +15,9 @@ import (
 //     few rows (a prediction), which reads them in place (stepWeights);
 //   - the cell's pointwise work runs in kernel.CellForward and
 //     kernel.CellBackward, with float32 exp and tanh (errors ≤ 3e-7);
+//   - for inference of a wide batch without a projection (no reserve to
+//     fill), each step is one product of [x_t | h_{t−1}] by the packed
+//     [W_ih | W_hh]ᵀ (forwardStream);
 //   - the sequences of the batch are split across threads, each running
 //     the whole time loop for its share with no synchronisation per step;
 //     the products over all steps (input projection, weight gradients) are
@@ -68,6 +71,10 @@ const batchGrain = 8
 
 // LSTMForward runs one direction of one layer over every step.
 func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
+	if streams(a) {
+		be.forwardStream(a)
+		return
+	}
 	s := a.Shape
 	T, B, H, O, G := s.T, s.B, s.Hidden, s.HiddenOut(), 4*s.Hidden
 	var tmp temps

@@ -63,7 +63,7 @@ func vectorUnits(h int) int {
 // CellForward runs the LSTM cell's pointwise step for one sequence: gates
 // holds the 4H pre-activations i, f, g, o less the bias (4H values, the
 // sum of both bias vectors), which it replaces with their activations; it
-// writes c = f·cPrev + i·g and m = o·tanh(c).
+// writes c = f·cPrev + i·g and m = o·tanh(c). c may be cPrev itself.
 func CellForward(gates, bias, cPrev, c, m []float32) {
 	h := len(c)
 	gates, bias = gates[:4*h], bias[:4*h]
