@@ -57,8 +57,7 @@ var lstmCases = []lstmCase{
 		c0: true, dhn: true, dx: true, dh0: true},
 	// Wide, without a projection: the CPU backend's inference streams it.
 	{name: "WideBatchReverseLengths", shape: backend.LSTMShape{T: 7, B: 35, Input: 4, Hidden: 9, Bias: true, Reverse: true},
-		lengths: []int{7, 1, 3, 5, 2, 7, 4, 6, 1, 7, 3, 5, 2, 7, 4, 6, 1, 7, 3, 5, 2, 7, 4, 6, 1, 7, 3, 5, 2, 7, 4, 6, 1, 7, 3},
-		h0: true, c0: true, pad: 3, off: 2, dhn: true, dcn: true, dx: true},
+		lengths: []int{7, 1, 3, 5, 2, 7, 4, 6, 1, 7, 3, 5, 2, 7, 4, 6, 1, 7, 3, 5, 2, 7, 4, 6, 1, 7, 3, 5, 2, 7, 4, 6, 1, 7, 3}, h0: true, c0: true, pad: 3, off: 2, dhn: true, dcn: true, dx: true},
 	{name: "Hidden1", shape: backend.LSTMShape{T: 6, B: 2, Input: 1, Hidden: 1, Bias: true},
 		dhn: true, dcn: true, dx: true, dh0: true, dc0: true},
 }
