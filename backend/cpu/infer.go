@@ -35,12 +35,7 @@ func (be *Backend) forwardStream(a *backend.LSTMForwardArgs) {
 	}
 	w := packed(true, K, G, both, K)
 	defer w.Release()
-	bias := tmp.zeros(G) // added by the cell, as it activates the gates
-	if s.Bias {
-		for j, v := range data(a.W.Bih) {
-			bias[j] = v + data(a.W.Bhh)[j]
-		}
-	}
+	bias := cellBias(a, &tmp)
 	h0, c0 := initialState(a.H0, B*H, &tmp), initialState(a.C0, B*H, &tmp)
 	y := data(a.Y)
 

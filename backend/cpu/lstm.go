@@ -82,12 +82,7 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 	res, x := be.forwardOperands(a, &tmp)
 
 	be.gemm(false, true, T*B, G, s.Input, x, s.Input, data(a.W.Wih), s.Input, 0, res.gates, G)
-	bias := tmp.zeros(G) // added by the cell, as it activates the gates
-	if s.Bias {
-		for j, v := range data(a.W.Bih) {
-			bias[j] = v + data(a.W.Bhh)[j]
-		}
-	}
+	bias := cellBias(a, &tmp)
 	whh := newStepWeights(B, G, O, data(a.W.Whh))
 	defer whh.release()
 	var whr stepWeights

@@ -96,6 +96,18 @@ func finishStep(a *backend.LSTMForwardArgs, t, lo, n int, gt, ct, ht, mt, hPrev,
 	}
 }
 
+// cellBias returns the 4H values the cell kernel adds to the gates as it
+// activates them: b_ih + b_hh, or zeros for a layer without biases.
+func cellBias(a *backend.LSTMForwardArgs, tmp *temps) []float32 {
+	bias := tmp.zeros(4 * a.Shape.Hidden)
+	if a.Shape.Bias {
+		for j, v := range data(a.W.Bih) {
+			bias[j] = v + data(a.W.Bhh)[j]
+		}
+	}
+	return bias
+}
+
 // timeAt returns the time index of the k-th step a layer processes.
 func timeAt(s backend.LSTMShape, k int) int {
 	if s.Reverse {

@@ -27,8 +27,7 @@ func parallelFor(n, grain int, f func(lo, hi int)) {
 	if !crew.mu.TryLock() {
 		var wg sync.WaitGroup
 		for i := 1; i < w; i++ {
-			lo, hi := i*n/w, (i+1)*n/w
-			wg.Go(func() { f(lo, hi) })
+			wg.Go(func() { f(i*n/w, (i+1)*n/w) })
 		}
 		f(0, n/w)
 		wg.Wait()
