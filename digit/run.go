@@ -291,6 +291,7 @@ func (r *Run) Train(ctx context.Context, report func(rep Report, model []byte)) 
 	start := time.Now()
 	var (
 		last    *lstm.Evaluation
+		model   []byte  // the last epoch's model file, the run's result if it ends there
 		running float64 // the epoch's loss sum and sample count so far, for a stop
 		right   float64
 		seen    int
@@ -312,8 +313,8 @@ func (r *Run) Train(ctx context.Context, report func(rep Report, model []byte)) 
 	}
 	onEpoch := func(rep lstm.EpochReport) error {
 		last, seen = rep.Test, 0
-		model, err := r.model(last, tr.Next.Epoch, time.Since(start))
-		if err != nil {
+		var err error
+		if model, err = r.model(last, tr.Next.Epoch, time.Since(start)); err != nil {
 			return err
 		}
 		report(Report{Epoch: summary(rep.Epoch, rep.Loss, rep.Accuracy, rep.SamplesPerSec, rep.Test, false)}, model)
@@ -343,6 +344,9 @@ func (r *Run) Train(ctx context.Context, report func(rep Report, model []byte)) 
 		return nil, fmt.Errorf("epoch %d, batch %d: the loss or gradient is not finite: try a lower learning rate", tr.Next.Epoch+1, tr.Next.Batch+1)
 	case err != nil:
 		return nil, err
+	}
+	if model != nil {
+		return model, nil // the file the last epoch gave, not one dated a moment later
 	}
 	return r.model(last, s.Epochs, time.Since(start))
 }
