@@ -158,7 +158,8 @@ func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, l
 // PackB as k×n. For each block of kcBlock rows of b and mcBlock rows of
 // op(a), one call of the micro-kernels' block function multiplies all the
 // whole panels of b; the last, partial panel goes through a zeroed
-// scratch block whose first columns are then added to c.
+// scratch block whose first columns are then added to c. A transposed a
+// is copied a block at a time (packColumns) first.
 func GemmPacked(transA bool, m int, a []float32, lda int, b *PackedB, beta float32, c []float32, ldc int) {
 	k, n := b.k, b.n
 	if m == 0 || n == 0 {
@@ -180,32 +181,53 @@ func GemmPacked(transA bool, m int, a []float32, lda int, b *PackedB, beta float
 	if w > 0 {
 		s = Borrow(min(m, mcBlock) * nr)
 	}
+	var packedA *[]float32
+	if transA {
+		packedA = BorrowUncleared(min(m, mcBlock) * min(k, kcBlock))
+	}
 	off := 0
 	for k0 := 0; k0 < k; k0 += kcBlock {
 		kc := min(kcBlock, k-k0)
 		for i0 := 0; i0 < m; i0 += mcBlock {
 			rows := min(mcBlock, m-i0)
 			var ab []float32
+			ldab := lda
 			if transA {
-				ab = a[k0*lda+i0:]
+				ab, ldab = packColumns(*packedA, a[k0*lda+i0:], lda, kc, rows), rows
 			} else {
 				ab = a[i0*lda+k0:]
 			}
 			if full > 0 {
-				micro.block(transA, kc, ab, lda, b.data[off:], full, c[i0*ldc:], ldc, rows)
+				micro.block(transA, kc, ab, ldab, b.data[off:], full, c[i0*ldc:], ldc, rows)
 			}
 			if w > 0 {
 				tile := (*s)[:rows*nr]
 				clear(tile)
-				micro.block(transA, kc, ab, lda, b.data[off+full*panelLen(kc):], 1, tile, nr, rows)
+				micro.block(transA, kc, ab, ldab, b.data[off+full*panelLen(kc):], 1, tile, nr, rows)
 				addTile(c[i0*ldc+full*nr:], ldc, tile, rows, w)
 			}
 		}
 		off += (full + min(w, 1)) * panelLen(kc)
 	}
-	if s != nil {
-		Return(s)
+	for _, p := range []*[]float32{s, packedA} {
+		if p != nil {
+			Return(p)
+		}
 	}
+}
+
+// packColumns copies the first cols values of each of kc rows of a
+// (leading dimension lda) into dst, one row after another, and returns
+// them. A transposed operand's block is read down its columns, a row of
+// it per step of depth; as it lies, those rows are lda apart, often a
+// multiple of 2 KB, so that the block's lines crowd a few sets of the L1
+// cache and the kernel waits on the L2. Packed, they are cols apart.
+func packColumns(dst, a []float32, lda, kc, cols int) []float32 {
+	dst = dst[:kc*cols]
+	for q := range kc {
+		copy(dst[q*cols:(q+1)*cols], a[q*lda:q*lda+cols])
+	}
+	return dst
 }
 
 // addTile adds the first h rows and w columns of the h×nr tile to c.

@@ -77,6 +77,14 @@ def kernel(isa, mr, nr, reg, width, layout, rows):
         emit("\tLEAQ (R8)(R8*2), R9")  # 3·lda
         emit("\tLEAQ (SI)(R8*4), R10")
         emit("\tADDQ R8, R10")  # row 5
+    # The tile of c is added only at the end; ask for its lines now, so
+    # that they arrive from wherever they are while the FMAs run.
+    emit("\tMOVQ DX, AX")
+    for i in range(mr):
+        emit("\tPREFETCHT0 (AX)")
+        emit(f"\tPREFETCHT0 {nr * 4 - 4}(AX)")
+        if i < mr - 1:
+            emit("\tADDQ BX, AX")
     for row in acc:
         for r in row:
             emit(f"\tVXORPS {r}, {r}, {r}")
