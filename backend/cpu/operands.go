@@ -136,38 +136,50 @@ func initialState(b backend.Buffer, n int, tmp *temps) []float32 {
 	return d
 }
 
-// weightGrads finishes a backward pass once the time loop has turned the
-// reserve's gates into dA, the gradients of the gate pre-activations (zero
-// at padding steps): it accumulates the gradients of W_hh, W_ih and the
-// biases, and of the input, each as one product over all steps.
-func (be *Backend) weightGrads(a *backend.LSTMBackwardArgs, dA, h, h0 []float32) {
+// weightGrads finishes the steps from time ta to tb (either way round:
+// a span of the backward time loop) once the loop has turned their gates
+// in the reserve into dA, the gradients of the gate pre-activations (zero
+// at padding steps): it adds their share of the gradients of W_hh, W_ih
+// and the biases, and their rows of the input's gradient, each as one
+// product over the span's rows.
+func (be *Backend) weightGrads(a *backend.LSTMBackwardArgs, dA, h, h0 []float32, ta, tb int) {
 	s := a.Shape
 	T, B, O, G := s.T, s.B, s.HiddenOut(), 4*s.Hidden
+	t0, t1 := min(ta, tb), max(ta, tb)+1 // the span's rows of time
+	rows := func(v []float32, width, from, to int) []float32 { return v[from*B*width : to*B*width] }
 	// W_hh's gradient pairs each step's dA with the h the step started
 	// from: h0 for the first step processed, else the h of the step
-	// processed before it, which sits one row block earlier (forward) or
-	// later (reverse) in the time-major h.
+	// processed before it, one row block earlier (forward) or later
+	// (reverse) in the time-major h.
 	dwhh := data(a.DW.Whh)
-	first, rest := 0, 1 // time index of the first step, and where the rest start
+	first, prev := 0, -1 // the time of the first step processed, and where a step's h_prev lies
 	if s.Reverse {
-		first, rest = T-1, 0
+		first, prev = T-1, 1
 	}
-	be.gemm(true, false, G, O, B, dA[first*B*G:(first+1)*B*G], G, h0, O, 1, dwhh, O)
-	if T > 1 {
-		hFrom := 1 - rest // h rows paired with dA rows from `rest`
-		be.gemm(true, false, G, O, (T-1)*B, dA[rest*B*G:], G, h[hFrom*B*O:], O, 1, dwhh, O)
+	u0, u1 := t0, t1 // the steps whose h_prev is in h
+	if first == t0 {
+		u0++
 	}
-	x := data(a.X)
-	be.gemm(true, false, G, s.Input, T*B, dA, G, x, s.Input, 1, data(a.DW.Wih), s.Input)
+	if first == t1-1 {
+		u1--
+	}
+	if u0 != t0 || u1 != t1 {
+		be.gemm(true, false, G, O, B, rows(dA, G, first, first+1), G, h0, O, 1, dwhh, O)
+	}
+	if u1 > u0 {
+		be.gemm(true, false, G, O, (u1-u0)*B, rows(dA, G, u0, u1), G, h[(u0+prev)*B*O:], O, 1, dwhh, O)
+	}
+	dAs, n := rows(dA, G, t0, t1), (t1-t0)*B
+	be.gemm(true, false, G, s.Input, n, dAs, G, rows(data(a.X), s.Input, t0, t1), s.Input, 1, data(a.DW.Wih), s.Input)
 	if a.DX != nil {
-		be.gemm(false, false, T*B, s.Input, G, dA, G, data(a.W.Wih), s.Input, 1, data(a.DX), s.Input)
+		be.gemm(false, false, n, s.Input, G, dAs, G, data(a.W.Wih), s.Input, 1, rows(data(a.DX), s.Input, t0, t1), s.Input)
 	}
 	if s.Bias {
 		// Both biases get the same gradient, the sum of dA over all rows.
 		var tmp temps
 		defer tmp.release()
 		db := tmp.zeros(G)
-		sumRows(db, dA, T*B)
+		sumRows(db, dAs, n)
 		for j, v := range db {
 			data(a.DW.Bih)[j] += v
 			data(a.DW.Bhh)[j] += v
