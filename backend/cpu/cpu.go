@@ -105,7 +105,7 @@ func (be *Backend) LinearBackward(dx, dw, db, dy, x, w backend.Buffer, n, in, ou
 	dyd := data(dy)
 	be.gemm(true, false, out, in, n, dyd, out, data(x), in, 1, data(dw), in)
 	if db != nil {
-		sumRows(data(db), dyd, n)
+		kernel.SumRows(data(db)[:out], dyd, n, out)
 	}
 	if dx != nil {
 		be.gemm(false, false, n, in, out, dyd, out, data(w), in, 0, data(dx), in)
@@ -224,16 +224,6 @@ func addRows(y, v []float32, n int) {
 		row := y[r*w : (r+1)*w]
 		for j, x := range v {
 			row[j] += x
-		}
-	}
-}
-
-// sumRows adds the n rows of the matrix x into s.
-func sumRows(s, x []float32, n int) {
-	w := len(s)
-	for r := range n {
-		for j, v := range x[r*w : (r+1)*w] {
-			s[j] += v
 		}
 	}
 }

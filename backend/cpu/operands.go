@@ -179,7 +179,7 @@ func (be *Backend) weightGrads(a *backend.LSTMBackwardArgs, dA, h, h0 []float32,
 		var tmp temps
 		defer tmp.release()
 		db := tmp.zeros(G)
-		sumRows(db, dAs, n)
+		kernel.SumRows(db, dAs, n, G)
 		for j, v := range db {
 			data(a.DW.Bih)[j] += v
 			data(a.DW.Bhh)[j] += v

@@ -155,3 +155,8 @@ func dotAVX2_2x4(k int, a []float32, lda, m int, w []float32, ldw, n int, c []fl
 //
 //go:noescape
 func dotAVX2_3x4(k int, a []float32, lda, m int, w []float32, ldw, n int, c []float32, ldc int)
+
+// sumRowsAVX2 adds the n rows of x, the first 64·chunks values of each, to s.
+//
+//go:noescape
+func sumRowsAVX2(n int, x []float32, ldx int, s []float32, chunks int)
