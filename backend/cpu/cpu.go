@@ -206,14 +206,28 @@ func (*Backend) Adam(params, grads, m, v backend.Buffer, a backend.AdamArgs) {
 
 // gemm computes c = op(a)·op(b) + beta·c with row-major operands,
 // where op transposes when its flag is set; c is m×n and the inner
-// dimension is k. It splits the rows of c across threads.
+// dimension is k. It splits the rows of c across threads, which share
+// op(b) packed once, unless the dot kernels read it in place.
 func (be *Backend) gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	parallelFor(m, gemmGrain(n, k), func(lo, hi int) {
+	if !transA && transB && kernel.Unpacked(m, k) {
+		parallelFor(m, gemmGrain(n, k), func(lo, hi int) {
+			kernel.Gemm(false, true, hi-lo, n, k, a[lo*lda:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+		})
+		return
+	}
+	p := packed(transB, k, n, b, ldb)
+	defer p.Release()
+	be.gemmPacked(transA, m, a, lda, p, beta, c, ldc)
+}
+
+// gemmPacked is gemm with op(b) packed, k×n: c = op(a)·b + beta·c.
+func (be *Backend) gemmPacked(transA bool, m int, a []float32, lda int, b *kernel.PackedB, beta float32, c []float32, ldc int) {
+	parallelFor(m, gemmGrain(b.N(), b.K()), func(lo, hi int) {
 		aOff := lo * lda
 		if transA {
 			aOff = lo
 		}
-		kernel.Gemm(transA, transB, hi-lo, n, k, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+		kernel.GemmPacked(transA, hi-lo, a[aOff:], lda, b, beta, c[lo*ldc:], ldc)
 	})
 }
 

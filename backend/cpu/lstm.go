@@ -142,6 +142,11 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 		dhAll = tmp.zeros(T * B * O)
 	}
 
+	var wih *kernel.PackedB // for the input's gradient
+	if a.DX != nil {
+		wih = packed(false, G, s.Input, data(a.W.Wih), s.Input)
+		defer wih.Release()
+	}
 	// The state carried from step to step, across spans.
 	dhNext, dcNext := tmp.zeros(B*O), tmp.zeros(B*H)
 	if a.DHN != nil {
@@ -200,7 +205,7 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 				}
 			}
 		})
-		be.weightGrads(a, res.gates, res.h, h0, timeAt(s, k0), timeAt(s, k1-1))
+		be.weightGrads(a, res.gates, res.h, h0, timeAt(s, k0), timeAt(s, k1-1), wih)
 	}
 	if a.DH0 != nil {
 		copy(data(a.DH0), dhNext)

@@ -141,8 +141,9 @@ func initialState(b backend.Buffer, n int, tmp *temps) []float32 {
 // in the reserve into dA, the gradients of the gate pre-activations (zero
 // at padding steps): it adds their share of the gradients of W_hh, W_ih
 // and the biases, and their rows of the input's gradient, each as one
-// product over the span's rows.
-func (be *Backend) weightGrads(a *backend.LSTMBackwardArgs, dA, h, h0 []float32, ta, tb int) {
+// product over the span's rows. wih is W_ih packed, for the input's
+// gradient, or nil when a.DX is.
+func (be *Backend) weightGrads(a *backend.LSTMBackwardArgs, dA, h, h0 []float32, ta, tb int, wih *kernel.PackedB) {
 	s := a.Shape
 	T, B, O, G := s.T, s.B, s.HiddenOut(), 4*s.Hidden
 	t0, t1 := min(ta, tb), max(ta, tb)+1 // the span's rows of time
@@ -172,7 +173,7 @@ func (be *Backend) weightGrads(a *backend.LSTMBackwardArgs, dA, h, h0 []float32,
 	dAs, n := rows(dA, G, t0, t1), (t1-t0)*B
 	be.gemm(true, false, G, s.Input, n, dAs, G, rows(data(a.X), s.Input, t0, t1), s.Input, 1, data(a.DW.Wih), s.Input)
 	if a.DX != nil {
-		be.gemm(false, false, n, s.Input, G, dAs, G, data(a.W.Wih), s.Input, 1, rows(data(a.DX), s.Input, t0, t1), s.Input)
+		be.gemmPacked(false, n, dAs, G, wih, 1, rows(data(a.DX), s.Input, t0, t1), s.Input)
 	}
 	if s.Bias {
 		// Both biases get the same gradient, the sum of dA over all rows.

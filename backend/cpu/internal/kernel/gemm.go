@@ -55,6 +55,12 @@ type PackedB struct {
 	mem  *[]float32 // borrowed
 }
 
+// K returns the packed matrix's rows, the depth of a product by it.
+func (p *PackedB) K() int { return p.k }
+
+// N returns the packed matrix's columns.
+func (p *PackedB) N() int { return p.n }
+
 // Release gives the packed matrix's memory back; p may then be packed again.
 func (p *PackedB) Release() {
 	if p.mem != nil {
