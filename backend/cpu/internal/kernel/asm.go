@@ -12,8 +12,13 @@ func checked(nr int, block blockFunc) blockFunc {
 	}
 }
 
-// asmKernel describes a set of assembly micro-kernels, k[r-1] and n[r-1]
-// for tiles of r rows.
-func asmKernel(name string, nr int, k, n []microFunc) microKernel {
-	return microKernel{name: name, nr: nr, block: checked(nr, tiled(len(k), nr, k, n))}
+// asmKernel describes a set of assembly micro-kernels, k[r-1], n[r-1] and
+// set[r-1] for tiles of r rows (set, which may be nil: the n kernels that
+// overwrite c).
+func asmKernel(name string, nr int, k, n, set []microFunc) microKernel {
+	mk := microKernel{name: name, nr: nr, block: checked(nr, tiled(len(k), nr, k, n))}
+	if set != nil {
+		mk.set = checked(nr, tiled(len(k), nr, nil, set))
+	}
+	return mk
 }

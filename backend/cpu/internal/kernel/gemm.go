@@ -177,12 +177,17 @@ func GemmPacked(transA bool, m int, a []float32, lda int, b *PackedB, beta float
 	if need := (m-1)*lda + k; !transA && len(a) < need || transA && len(a) < (k-1)*lda+m {
 		panic(fmt.Sprintf("kernel: a has %d values, too few for %d×%d with lda %d", len(a), m, k, lda))
 	}
-	scaleRows(c, m, n, ldc, beta)
+	nr := micro.nr
+	full, w := n/nr, n%nr
+	set := micro.set != nil && beta == 0 && !transA && k > 0
+	if set { // the first block sets the whole panels; the last one is added to
+		scaleRows(c[full*nr:], m, w, ldc, 0)
+	} else {
+		scaleRows(c, m, n, ldc, beta)
+	}
 	if k == 0 {
 		return
 	}
-	nr := micro.nr
-	full, w := n/nr, n%nr
 	var s *[]float32
 	if w > 0 {
 		s = Borrow(min(m, mcBlock) * nr)
@@ -204,7 +209,11 @@ func GemmPacked(transA bool, m int, a []float32, lda int, b *PackedB, beta float
 				ab = a[i0*lda+k0:]
 			}
 			if full > 0 {
-				micro.block(transA, kc, ab, ldab, b.data[off:], full, c[i0*ldc:], ldc, rows)
+				block := micro.block
+				if set && k0 == 0 {
+					block = micro.set
+				}
+				block(transA, kc, ab, ldab, b.data[off:], full, c[i0*ldc:], ldc, rows)
 			}
 			if w > 0 {
 				tile := (*s)[:rows*nr]
@@ -296,6 +305,7 @@ type microKernel struct {
 	name  string
 	nr    int
 	block blockFunc
+	set   blockFunc // block's c = a·b for a row-major a; nil: c is cleared, then added to
 	cells cellKernels
 	dot   *dotKernels // nil: Gemm always packs b
 }

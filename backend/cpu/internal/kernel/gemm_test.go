@@ -102,6 +102,13 @@ func TestGemm(t *testing.T) {
 					a, aIntact := guarded(rng, max(aLen, 0))
 					b, bIntact := guarded(rng, max(bLen, 0))
 					c, cIntact := guarded(rng, m*ldc)
+					if beta == 0 { // c is set, whatever it held
+						for i := range m {
+							for j := range n {
+								c[i*ldc+j] = float32(math.NaN())
+							}
+						}
+					}
 					want := append([]float32(nil), c...)
 					GemmRef(tr[0], tr[1], m, n, kk, a, lda, b, ldb, beta, want, ldc)
 					Gemm(tr[0], tr[1], m, n, kk, a, lda, b, ldb, beta, c, ldc)

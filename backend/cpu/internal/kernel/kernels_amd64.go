@@ -9,13 +9,13 @@ import "golang.org/x/sys/cpu"
 func kernels() []microKernel {
 	var ks []microKernel
 	if cpu.X86.HasAVX512F {
-		k := asmKernel("avx512-10x32", 32, microAVX512K, microAVX512N)
+		k := asmKernel("avx512-10x32", 32, microAVX512K, microAVX512N, microAVX512S)
 		k.cells = cellKernels{lanes: 16, forward: cellForwardAVX512, backward: cellBackwardAVX512}
 		k.dot = dotAVX512
 		ks = append(ks, k)
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		k := asmKernel("avx2-6x16", 16, microAVX2K, microAVX2N)
+		k := asmKernel("avx2-6x16", 16, microAVX2K, microAVX2N, microAVX2S)
 		k.cells = cellKernels{lanes: 8, forward: cellForwardAVX2, backward: cellBackwardAVX2}
 		k.dot = dotAVX2
 		ks = append(ks, k)

@@ -11,7 +11,7 @@ import "golang.org/x/sys/cpu"
 func kernels() []microKernel {
 	var ks []microKernel
 	if cpu.ARM64.HasASIMD {
-		k := asmKernel("neon-6x16", 16, microNEONK, microNEONN)
+		k := asmKernel("neon-6x16", 16, microNEONK, microNEONN, nil)
 		k.cells = cellKernels{lanes: 4, forward: cellForwardNEON, backward: cellBackwardNEON}
 		ks = append(ks, k)
 	}

@@ -69,6 +69,39 @@ func microAVX512N10(kc int, a []float32, lda int, b, c []float32, ldc int)
 var microAVX512N = []microFunc{microAVX512N1, microAVX512N2, microAVX512N3, microAVX512N4, microAVX512N5, microAVX512N6, microAVX512N7, microAVX512N8, microAVX512N9, microAVX512N10}
 
 //go:noescape
+func microAVX512S1(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+//go:noescape
+func microAVX512S2(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+//go:noescape
+func microAVX512S3(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+//go:noescape
+func microAVX512S4(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+//go:noescape
+func microAVX512S5(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+//go:noescape
+func microAVX512S6(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+//go:noescape
+func microAVX512S7(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+//go:noescape
+func microAVX512S8(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+//go:noescape
+func microAVX512S9(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+//go:noescape
+func microAVX512S10(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+// microAVX512S lists the S-layout kernels by number of rows, 1 to 10.
+var microAVX512S = []microFunc{microAVX512S1, microAVX512S2, microAVX512S3, microAVX512S4, microAVX512S5, microAVX512S6, microAVX512S7, microAVX512S8, microAVX512S9, microAVX512S10}
+
+//go:noescape
 func microAVX2K1(kc int, a []float32, lda int, b, c []float32, ldc int)
 
 //go:noescape
@@ -109,6 +142,27 @@ func microAVX2N6(kc int, a []float32, lda int, b, c []float32, ldc int)
 
 // microAVX2N lists the N-layout kernels by number of rows, 1 to 6.
 var microAVX2N = []microFunc{microAVX2N1, microAVX2N2, microAVX2N3, microAVX2N4, microAVX2N5, microAVX2N6}
+
+//go:noescape
+func microAVX2S1(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+//go:noescape
+func microAVX2S2(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+//go:noescape
+func microAVX2S3(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+//go:noescape
+func microAVX2S4(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+//go:noescape
+func microAVX2S5(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+//go:noescape
+func microAVX2S6(kc int, a []float32, lda int, b, c []float32, ldc int)
+
+// microAVX2S lists the S-layout kernels by number of rows, 1 to 6.
+var microAVX2S = []microFunc{microAVX2S1, microAVX2S2, microAVX2S3, microAVX2S4, microAVX2S5, microAVX2S6}
 
 // fmaPeakAVX512 runs n rounds of 12 independent AVX512 FMAs (BenchmarkPeak).
 func fmaPeakAVX512(n int)
