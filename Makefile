@@ -11,6 +11,7 @@ WASMPKGS = ./lstm/ ./backend/... ./safetensors/ ./mnist/ ./digit/
 # (generated: go generate ./$(WASMSIMD)), its loader simd.js, and
 # go_js_wasm_exec, which runs such builds in Node.
 WASMSIMD = backend/cpu/internal/kernel/wasmsimd
+KERNELDIR = backend/cpu/internal/kernel
 # Thread counts that make bench compares at.
 THREADS ?= 1 2
 ROUNDS  ?= 3
@@ -115,6 +116,10 @@ lint:
 	GOOS=js GOARCH=wasm $(GO) vet -tags wasmsimd $(WASMPKGS) ./tools/wasmbench/ ./web/... ./wasm/...
 	CGO_ENABLED=0 $(GO) build ./...
 	tools/gpu/run_test.sh
+	@tmp=$$(mktemp -d); for arch in amd64 arm64; do \
+	  cp $(KERNELDIR)/gen_*.py $$tmp/ && (cd $$tmp && $(PYTHON) gen_$$arch.py) && \
+	  for f in kernels_$$arch.s micro_$$arch.go; do cmp -s $$tmp/$$f $(KERNELDIR)/$$f || { echo "lint: $(KERNELDIR)/$$f is not what gen_$$arch.py writes: run it"; rm -rf $$tmp; exit 1; }; done; \
+	done; rm -rf $$tmp; echo "lint: the assembly kernels are what their generators write"
 
 # WEB_REQUIRE_BROWSER: the web app's test in headless Chromium fails, not
 # skips, without Chromium. The web app's tests run after the others, alone:

@@ -545,11 +545,11 @@ def cell_backward_body(k):
     e(f"VMOVUPS {r(9)}, (R11)(AX*1)")
 
 
-def micro_decls(isa, mr):
-    """The Go declarations of micro{isa}{K,N,S}{1..mr} and their lists by rows."""
+def micro_decls(isa, mr, layouts=LAYOUTS):
+    """The Go declarations of micro{isa}{layout}{1..mr} and their lists by rows."""
     sig = "(kc int, a []float32, lda int, b, c []float32, ldc int)"
     decls = []
-    for layout in LAYOUTS:
+    for layout in layouts:
         names = [f"micro{isa}{layout}{r}" for r in range(1, mr + 1)]
         for n in names:
             decls += ["//go:noescape", f"func {n}{sig}", ""]
