@@ -89,7 +89,11 @@ func PackB(p *PackedB, transB bool, k, n int, b []float32, ldb int) {
 			if w < nr {
 				clear(dst)
 			}
-			if transB {
+			if transB && w == nr && micro.packTrans != nil && ldb < 1<<26 {
+				// A whole panel, gathered by the kernel set's own code
+				// (whose indices j·ldb are 32-bit).
+				micro.packTrans(kc, b[j0*ldb+k0:(j0+nr-1)*ldb+k0+kc], ldb, dst)
+			} else if transB {
 				// Column j of op(b) is row j of b: scatter it down the panel.
 				for j := range w {
 					row := b[(j0+j)*ldb+k0 : (j0+j)*ldb+k0+kc]
@@ -306,8 +310,11 @@ type microKernel struct {
 	nr    int
 	block blockFunc
 	set   blockFunc // block's c = a·b for a row-major a; nil: c is cleared, then added to
-	cells cellKernels
-	dot   *dotKernels // nil: Gemm always packs b
+	// packTrans writes a whole panel of PackB's for a transposed b,
+	// dst[q·nr + j] = b[j·ldb + q]; nil: Go code does.
+	packTrans func(kc int, b []float32, ldb int, dst []float32)
+	cells     cellKernels
+	dot       *dotKernels // nil: Gemm always packs b
 }
 
 // tiled returns the block function that walks the panels and, in each,

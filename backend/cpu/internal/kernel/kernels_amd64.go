@@ -12,12 +12,14 @@ func kernels() []microKernel {
 		k := asmKernel("avx512-10x32", 32, microAVX512K, microAVX512N, microAVX512S)
 		k.cells = cellKernels{lanes: 16, forward: cellForwardAVX512, backward: cellBackwardAVX512}
 		k.dot = dotAVX512
+		k.packTrans = packTransAVX512
 		ks = append(ks, k)
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		k := asmKernel("avx2-6x16", 16, microAVX2K, microAVX2N, microAVX2S)
 		k.cells = cellKernels{lanes: 8, forward: cellForwardAVX2, backward: cellBackwardAVX2}
 		k.dot = dotAVX2
+		k.packTrans = packTransAVX2
 		ks = append(ks, k)
 	}
 	return append(ks, goKernel)

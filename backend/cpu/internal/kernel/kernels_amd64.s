@@ -7273,3 +7273,83 @@ sumRowsAVX2_row:
 sumRowsAVX2_done:
 	VZEROUPPER
 	RET
+
+DATA ·packIota+0(SB)/4, $0
+DATA ·packIota+4(SB)/4, $1
+DATA ·packIota+8(SB)/4, $2
+DATA ·packIota+12(SB)/4, $3
+DATA ·packIota+16(SB)/4, $4
+DATA ·packIota+20(SB)/4, $5
+DATA ·packIota+24(SB)/4, $6
+DATA ·packIota+28(SB)/4, $7
+DATA ·packIota+32(SB)/4, $8
+DATA ·packIota+36(SB)/4, $9
+DATA ·packIota+40(SB)/4, $10
+DATA ·packIota+44(SB)/4, $11
+DATA ·packIota+48(SB)/4, $12
+DATA ·packIota+52(SB)/4, $13
+DATA ·packIota+56(SB)/4, $14
+DATA ·packIota+60(SB)/4, $15
+GLOBL ·packIota(SB), RODATA|NOPTR, $64
+
+// func packTransAVX512(kc int, b []float32, ldb int, dst []float32)
+TEXT ·packTransAVX512(SB), NOSPLIT, $0-64
+	MOVQ kc+0(FP), CX
+	MOVQ b_base+8(FP), SI
+	MOVQ ldb+32(FP), BX
+	MOVQ dst_base+40(FP), DI
+	MOVQ BX, X0
+	VPBROADCASTD X0, Z1
+	VPMULLD ·packIota(SB), Z1, Z1
+	SHLQ $2, BX
+	MOVQ BX, R8
+	IMULQ $16, R8
+	ADDQ SI, R8
+	TESTQ CX, CX
+	JZ packTransAVX512_done
+packTransAVX512_loop:
+	KXNORW K1, K1, K1
+	VGATHERDPS (SI)(Z1*4), K1, Z2
+	KXNORW K2, K2, K2
+	VGATHERDPS (R8)(Z1*4), K2, Z3
+	VMOVUPS Z2, 0(DI)
+	ADDQ $4, SI
+	VMOVUPS Z3, 64(DI)
+	ADDQ $4, R8
+	ADDQ $128, DI
+	DECQ CX
+	JNZ packTransAVX512_loop
+packTransAVX512_done:
+	VZEROUPPER
+	RET
+
+// func packTransAVX2(kc int, b []float32, ldb int, dst []float32)
+TEXT ·packTransAVX2(SB), NOSPLIT, $0-64
+	MOVQ kc+0(FP), CX
+	MOVQ b_base+8(FP), SI
+	MOVQ ldb+32(FP), BX
+	MOVQ dst_base+40(FP), DI
+	MOVQ BX, X0
+	VPBROADCASTD X0, Y1
+	VPMULLD ·packIota(SB), Y1, Y1
+	SHLQ $2, BX
+	MOVQ BX, R8
+	IMULQ $8, R8
+	ADDQ SI, R8
+	TESTQ CX, CX
+	JZ packTransAVX2_done
+packTransAVX2_loop:
+	VPCMPEQD Y6, Y6, Y6
+	VGATHERDPS Y6, (SI)(Y1*4), Y2
+	VPCMPEQD Y7, Y7, Y7
+	VGATHERDPS Y7, (R8)(Y1*4), Y3
+	VMOVUPS Y2, 0(DI)
+	ADDQ $4, SI
+	VMOVUPS Y3, 32(DI)
+	ADDQ $4, R8
+	ADDQ $64, DI
+	DECQ CX
+	JNZ packTransAVX2_loop
+packTransAVX2_done:
+	VZEROUPPER
+	RET

@@ -214,3 +214,13 @@ func dotAVX2_3x4(k int, a []float32, lda, m int, w []float32, ldw, n int, c []fl
 //
 //go:noescape
 func sumRowsAVX2(n int, x []float32, ldx int, s []float32, chunks int)
+
+// packTransAVX512 writes one 32-wide panel of PackB's for a transposed b.
+//
+//go:noescape
+func packTransAVX512(kc int, b []float32, ldb int, dst []float32)
+
+// packTransAVX2 writes one 16-wide panel of PackB's for a transposed b.
+//
+//go:noescape
+func packTransAVX2(kc int, b []float32, ldb int, dst []float32)
