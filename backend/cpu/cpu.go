@@ -182,7 +182,8 @@ func (*Backend) Scale(b backend.Buffer, s float32) {
 
 // Adam performs one step of torch.optim.Adam (single-tensor form, no
 // amsgrad): the bias corrections are computed in float64, the update in
-// float32, in PyTorch's order of operations.
+// float32, in PyTorch's order of operations. Each value's update is its
+// own, so the parameters are split across threads.
 func (*Backend) Adam(params, grads, m, v backend.Buffer, a backend.AdamArgs) {
 	p, g, md, vd := data(params), data(grads), data(m), data(v)
 	mustLen("Adam", len(g), len(p))
@@ -192,17 +193,23 @@ func (*Backend) Adam(params, grads, m, v backend.Buffer, a backend.AdamArgs) {
 	bc2 := 1 - math.Pow(float64(a.Beta2), float64(a.Step))
 	stepSize := float32(float64(a.LR) / bc1)
 	bc2Sqrt := float32(math.Sqrt(bc2))
-	for i := range p {
-		gi := g[i]
-		if a.WeightDecay != 0 {
-			gi += a.WeightDecay * p[i]
+	parallelFor(len(p), adamGrain, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			gi := g[i]
+			if a.WeightDecay != 0 {
+				gi += a.WeightDecay * p[i]
+			}
+			md[i] = md[i]*a.Beta1 + gi*(1-a.Beta1)
+			vd[i] = vd[i]*a.Beta2 + gi*gi*(1-a.Beta2)
+			denom := float32(math.Sqrt(float64(vd[i])))/bc2Sqrt + a.Eps
+			p[i] -= stepSize * (md[i] / denom)
 		}
-		md[i] = md[i]*a.Beta1 + gi*(1-a.Beta1)
-		vd[i] = vd[i]*a.Beta2 + gi*gi*(1-a.Beta2)
-		denom := float32(math.Sqrt(float64(vd[i])))/bc2Sqrt + a.Eps
-		p[i] -= stepSize * (md[i] / denom)
-	}
+	})
 }
+
+// adamGrain is the fewest parameters worth a thread in Adam: about 20 µs
+// of updates.
+const adamGrain = 1 << 15
 
 // gemm computes c = op(a)·op(b) + beta·c with row-major operands,
 // where op transposes when its flag is set; c is m×n and the inner

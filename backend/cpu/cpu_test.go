@@ -26,6 +26,14 @@ func TestConformance(t *testing.T) {
 			backendtest.Run(t, cpu.New())
 		})
 	}
+	// The suite's batches are small enough for one span of the backward
+	// pass; spans of one step each cover the joins between spans.
+	t.Run("spans", func(t *testing.T) {
+		saved := *cpu.SpanValues
+		*cpu.SpanValues = 1
+		defer func() { *cpu.SpanValues = saved }()
+		backendtest.Run(t, cpu.New())
+	})
 }
 
 // poisonPools gives the kernel package's pools a slice of NaN in each
