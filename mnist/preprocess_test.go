@@ -4,6 +4,8 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -318,6 +320,39 @@ func TestPreprocessDot(t *testing.T) {
 		}
 		if row != want {
 			t.Errorf("row %2d: %s\n          want %s", y, row, want)
+		}
+	}
+}
+
+// opaqueType hides an image's concrete type, so that luminance reads it
+// through its methods.
+type opaqueType struct{ image.Image }
+
+// TestLuminanceNRGBA checks that luminance reads an *image.NRGBA from its
+// bytes exactly as through its methods: random colours and alphas, on a
+// rectangle that does not start at the origin.
+func TestLuminanceNRGBA(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	img := image.NewNRGBA(image.Rect(3, 5, 283, 285))
+	for i := range img.Pix {
+		img.Pix[i] = byte(rng.IntN(256))
+	}
+	img.Set(10, 10, color.NRGBA{255, 255, 255, 255})
+	img.Set(11, 10, color.NRGBA{255, 255, 255, 0})
+	fastL, fastA := luminance(img)
+	slowL, slowA := luminance(opaqueType{img})
+	if !slices.Equal(fastL, slowL) || !slices.Equal(fastA, slowA) {
+		t.Fatal("an NRGBA image's luminance from its bytes differs from that through its methods")
+	}
+}
+
+// BenchmarkPreprocessCanvas times Preprocess on what the web app's canvas
+// gives it: a 280×280 NRGBA drawing of a 7, dark ink on transparent.
+func BenchmarkPreprocessCanvas(b *testing.B) {
+	img := canvasImage(coverage(seven, 280, 280, 40, 40, 200), 280, 280, color.NRGBA{20, 20, 20, 255})
+	for b.Loop() {
+		if _, err := Preprocess(img); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
