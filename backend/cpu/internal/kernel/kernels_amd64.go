@@ -47,10 +47,8 @@ func cellForwardAVX2(n int, gates, bias, cPrev, c, m []float32, h int)
 //go:noescape
 func cellBackwardAVX2(n int, gates, c, cPrev, dm, dc []float32, h int)
 
-// sumRowsVector is SumRows's vector kernel, nil without AVX2.
-var sumRowsVector = func() func(n int, x []float32, ldx int, s []float32, chunks int) {
+func init() {
 	if cpu.X86.HasAVX2 {
-		return sumRowsAVX2
+		sumRowsVector = sumRowsAVX2
 	}
-	return nil
-}()
+}

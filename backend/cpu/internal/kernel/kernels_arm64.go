@@ -17,6 +17,3 @@ func kernels() []microKernel {
 	}
 	return append(ks, goKernel)
 }
-
-// sumRowsVector is SumRows's vector kernel: none on this target.
-var sumRowsVector func(n int, x []float32, ldx int, s []float32, chunks int)

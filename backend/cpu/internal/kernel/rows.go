@@ -25,3 +25,7 @@ func SumRows(s, x []float32, n, ldx int) {
 		}
 	}
 }
+
+// sumRowsVector is SumRows's vector kernel, which adds the first 64·chunks
+// columns: set where the CPU has one (kernels_amd64.go), else nil.
+var sumRowsVector func(n int, x []float32, ldx int, s []float32, chunks int)
