@@ -49,6 +49,6 @@ func cellBackwardAVX2(n int, gates, c, cPrev, dm, dc []float32, h int)
 
 func init() {
 	if cpu.X86.HasAVX2 {
-		sumRowsVector = sumRowsAVX2
+		sumRowsVector = rowsKernel{width: 64, add: sumRowsAVX2}
 	}
 }

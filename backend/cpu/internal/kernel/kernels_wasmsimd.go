@@ -24,11 +24,17 @@ func simdGemmN(kc int32, a unsafe.Pointer, lda int32, b unsafe.Pointer, panels i
 //go:wasmimport lstmsimd gemm_k
 func simdGemmK(kc int32, a unsafe.Pointer, lda int32, b unsafe.Pointer, panels int32, c unsafe.Pointer, ldc int32, rows int32)
 
+//go:wasmimport lstmsimd gemm_s
+func simdGemmS(kc int32, a unsafe.Pointer, lda int32, b unsafe.Pointer, panels int32, c unsafe.Pointer, ldc int32, rows int32)
+
 //go:wasmimport lstmsimd cell_forward
 func simdCellForward(n int32, gates, bias, cPrev, c, m unsafe.Pointer, h int32)
 
 //go:wasmimport lstmsimd cell_backward
 func simdCellBackward(n int32, gates, c, cPrev, dm, dc unsafe.Pointer, h int32)
+
+//go:wasmimport lstmsimd sum_rows
+func simdSumRows(n int32, x unsafe.Pointer, ldx int32, s unsafe.Pointer, chunks int32)
 
 //go:wasmimport lstmsimd dot_1x4
 func simdDot1x4(k int32, a unsafe.Pointer, lda, m int32, w unsafe.Pointer, ldw, n int32, c unsafe.Pointer, ldc int32)
@@ -45,7 +51,7 @@ func simdDot2x4(k int32, a unsafe.Pointer, lda, m int32, w unsafe.Pointer, ldw, 
 // tile height.
 var simdKernel = microKernel{
 	name: fmt.Sprintf("wasmsimd-%dx%d", wasmsimd.MR, wasmsimd.NR), nr: wasmsimd.NR,
-	block: simdBlock,
+	block: simdBlock, set: simdSetBlock,
 	dot:   &dotKernels{lanes: 4, n4: []dotFunc{simdDot(1, 4, simdDot1x4), simdDot(2, 4, simdDot2x4)}},
 	cells: cellKernels{
 		lanes: 4,
@@ -72,6 +78,13 @@ func simdBlock(transA bool, kc int, a []float32, lda int, b []float32, panels in
 	gemm(int32(kc), ptr(a), int32(lda), ptr(b), int32(panels), ptr(c), int32(ldc), int32(rows))
 }
 
+// simdSetBlock is simdKernel's blockFunc that sets c to a·b; GemmPacked
+// calls it for a row-major a only (transA false).
+func simdSetBlock(transA bool, kc int, a []float32, lda int, b []float32, panels int, c []float32, ldc int, rows int) {
+	checkBlock(wasmsimd.NR, transA, kc, a, lda, b, panels, c, ldc, rows)
+	simdGemmS(int32(kc), ptr(a), int32(lda), ptr(b), int32(panels), ptr(c), int32(ldc), int32(rows))
+}
+
 // simdDot returns the dotFunc of the SIMD128 dot kernel of h×wd tiles,
 // which checks the slices, as Go code would, since the kernel trusts
 // them, and makes no call for an empty product.
@@ -82,6 +95,18 @@ func simdDot(h, wd int, kernel func(k int32, a unsafe.Pointer, lda, m int32, w u
 			kernel(int32(k), ptr(a), int32(lda), int32(m), ptr(w), int32(ldw), int32(n), ptr(c), int32(ldc))
 		}
 	}
+}
+
+func init() {
+	if simdLinked() != 0 {
+		sumRowsVector = rowsKernel{width: wasmsimd.RowsWidth, add: simdSumRows32}
+	}
+}
+
+// simdSumRows32 is the rowsKernel of the SIMD128 kernel sum_rows. SumRows
+// has checked x and s.
+func simdSumRows32(n int, x []float32, ldx int, s []float32, chunks int) {
+	simdSumRows(int32(n), ptr(x), int32(ldx), ptr(s), int32(chunks))
 }
 
 // kernels lists the micro-kernels this build can run, fastest first:

@@ -14,9 +14,9 @@ func SumRows(s, x []float32, n, ldx int) {
 		panic(fmt.Sprintf("kernel: SumRows: x has %d values, %d rows of %d with ldx %d need %d", len(x), n, w, ldx, (n-1)*ldx+w))
 	}
 	from := 0
-	if sumRowsVector != nil {
-		from = w / 64 * 64
-		sumRowsVector(n, x, ldx, s, from/64)
+	if k := sumRowsVector; k.add != nil && w >= k.width {
+		from = w / k.width * k.width
+		k.add(n, x, ldx, s, from/k.width)
 	}
 	for r := range n {
 		row := x[r*ldx+from : r*ldx+w]
@@ -26,6 +26,13 @@ func SumRows(s, x []float32, n, ldx int) {
 	}
 }
 
-// sumRowsVector is SumRows's vector kernel, which adds the first 64·chunks
-// columns: set where the CPU has one (kernels_amd64.go), else nil.
-var sumRowsVector func(n int, x []float32, ldx int, s []float32, chunks int)
+// rowsKernel is a vector kernel of SumRows: add adds the first
+// width·chunks columns (chunks ≥ 1) of the n rows of x to s.
+type rowsKernel struct {
+	width int
+	add   func(n int, x []float32, ldx int, s []float32, chunks int)
+}
+
+// sumRowsVector is SumRows's vector kernel: set where the target has one
+// (kernels_amd64.go, kernels_wasmsimd.go), else with add nil.
+var sumRowsVector rowsKernel

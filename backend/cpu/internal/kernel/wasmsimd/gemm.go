@@ -12,14 +12,15 @@ const (
 	NR = 4 * nv
 )
 
-// tile writes the function computing c[h×NR] += op(a)[h×kc]·b[kc×NR],
+// tile writes the function computing c[h×NR] += op(a)[h×kc]·b[kc×NR]
+// (with set, c = op(a)·b: c is not read),
 // where b is a packed panel (kc rows of NR values) and c has ldc4 bytes
 // between rows. With rowMajor, row i of a starts at a + i·lda4 and its
 // values are consecutive (Go's micro.n layout); otherwise a is the
 // transposed matrix as it lies: element (i, q) is at a + q·lda4 + 4i.
 // Its parameters are (kc, a, lda4, b, c, ldc4), kc ≥ 1, addresses and
 // strides in bytes. With fma the products are added by relaxed_madd.
-func tile(h int, rowMajor, fma bool) *function {
+func tile(h int, rowMajor, set, fma bool) *function {
 	f := newFunction("", 6)
 	const kc, a, lda4, b, c, ldc4 = 0, 1, 2, 3, 4, 5
 	var acc [MR][nv]uint32
@@ -87,17 +88,21 @@ func tile(h int, rowMajor, fma bool) *function {
 	f.addTo(b, 16*nv)
 	f.loopDown(kc, 1)
 
-	// c += acc, row by row.
+	// c += acc (with set, c = acc), row by row.
 	for r := range h {
 		if r > 0 {
 			f.addLocal(c, ldc4)
 		}
 		for v := range nv {
 			f.get(c)
-			f.get(c)
-			f.simdMem(simdLoad, uint32(16*v))
+			if !set {
+				f.get(c)
+				f.simdMem(simdLoad, uint32(16*v))
+			}
 			f.get(acc[r][v])
-			f.simd(simdF32x4Add)
+			if !set {
+				f.simd(simdF32x4Add)
+			}
 			f.simdMem(simdStore, uint32(16*v))
 		}
 	}
@@ -184,24 +189,24 @@ func gemm(export string, rowMajor bool, tiles []uint32) *function {
 }
 
 // kernels returns the module's functions: the tile functions of each
-// height and layout, then the exported gemm_n (row-major a) and gemm_k
-// (a transposed, as it lies), cell_forward, cell_backward and the dot
+// height and layout, then the exported gemm_n (row-major a), gemm_k
+// (a transposed, as it lies) and gemm_s (gemm_n setting c), cell_forward, cell_backward, sum_rows and the dot
 // kernels.
 func kernels(fma bool) []*function {
 	var funcs []*function
 	var exported []*function
 	for _, layout := range []struct {
-		name     string
-		rowMajor bool
-	}{{"gemm_n", true}, {"gemm_k", false}} {
+		name          string
+		rowMajor, set bool
+	}{{"gemm_n", true, false}, {"gemm_k", false, false}, {"gemm_s", true, true}} {
 		var idx []uint32
 		for h := 1; h <= MR; h++ {
 			idx = append(idx, uint32(len(funcs)))
-			funcs = append(funcs, tile(h, layout.rowMajor, fma))
+			funcs = append(funcs, tile(h, layout.rowMajor, layout.set, fma))
 		}
 		exported = append(exported, gemm(layout.name, layout.rowMajor, idx))
 	}
-	funcs = append(append(funcs, exported...), cellForward(), cellBackward())
+	funcs = append(append(funcs, exported...), cellForward(), cellBackward(), sumRows())
 	for _, t := range dotTiles {
 		funcs = append(funcs, dot(t[0], t[1], fma))
 	}
@@ -220,8 +225,9 @@ const RelaxedSection = "lstm.relaxed"
 //
 //	gemm_n(kc, a, lda, b, panels, c, ldc, rows)  a row-major
 //	gemm_k(kc, a, lda, b, panels, c, ldc, rows)  a transposed, as it lies
+//	gemm_s(kc, a, lda, b, panels, c, ldc, rows)  a row-major, c = a·b
 //
-// each computing c += op(a)·b for rows rows of op(a) (kc deep) and panels
+// each computing c += op(a)·b (gemm_s: c = a·b, c not read) for rows rows of op(a) (kc deep) and panels
 // panels of b packed as the kernel package's PackB does with NR columns;
 // all arguments are i32, addresses are byte offsets in the memory,
 // leading dimensions are in float32 values, and kc, panels and rows are
@@ -231,7 +237,12 @@ const RelaxedSection = "lstm.relaxed"
 //	cell_backward(n, gates, c, cPrev, dm, dc, h)
 //
 // the kernel package's CellForward and CellBackward for the first n of h
-// units, n a positive multiple of 4; and
+// units, n a positive multiple of 4;
+//
+//	sum_rows(n, x, ldx, s, chunks)
+//
+// the kernel package's SumRows for the first RowsWidth·chunks columns;
+// and
 //
 //	dot_1x4, dot_2x4(k, a, lda, m, w, ldw, n, c, ldc)
 //
