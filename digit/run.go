@@ -317,11 +317,16 @@ func (r *Run) Train(ctx context.Context, report func(rep Report, model []byte)) 
 		if model, err = r.model(last, tr.Next.Epoch, time.Since(start)); err != nil {
 			return err
 		}
-		report(Report{Epoch: summary(rep.Epoch, rep.Loss, rep.Accuracy, rep.SamplesPerSec, rep.Test, false)}, model)
-		if tr.Next.Epoch == s.Epochs {
-			return nil // the run ends: nothing to resume
+		// The checkpoint first (none at the run's end: nothing to resume),
+		// so that the epoch's report, and the memory it gives, come after
+		// all of the epoch's work.
+		if tr.Next.Epoch < s.Epochs {
+			if err := r.checkpoint(tr); err != nil {
+				return err
+			}
 		}
-		return r.checkpoint(tr)
+		report(Report{Epoch: summary(rep.Epoch, rep.Loss, rep.Accuracy, rep.SamplesPerSec, rep.Test, false)}, model)
+		return nil
 	}
 	err = tr.Run(ctx, trainB, testB, onStep, onEpoch)
 	switch {
@@ -374,14 +379,15 @@ func summary(epoch int, loss, acc, speed float64, ev *lstm.Evaluation, stopped b
 	}
 }
 
-// HoldMemory sets the Go runtime's soft memory limit to headroom times
-// the memory the process holds now. A browser's WebAssembly memory never
-// shrinks, and the collector's goal, twice the heap it last found live,
-// ratchets up over a run's first epochs as its collections fall on
-// heavier moments; the page and the training worker call this after a
-// run's first epoch, which has taken every path a run takes, so that the
-// tab's memory stays flat from then on. The limit is soft: a heap that
-// needs more still gets it.
-func HoldMemory(headroom float64) {
-	debug.SetMemoryLimit(int64(headroom * float64(Memory())))
+// HoldMemory sets the Go runtime's soft memory limit to the memory the
+// process holds now. A browser's WebAssembly memory never shrinks, and
+// the collector's goal, twice the heap it last found live, ratchets up
+// over a run's first epochs as its collections fall on heavier moments;
+// the page and the training worker call this after a run's first epoch
+// (its checkpoint written, so every path a run takes has been taken), so
+// that the tab's memory stays flat from then on. The limit is soft: a
+// heap that needs more still gets it. (A limit of 1.25× that let the
+// memory creep up to it over the epochs: web/NOTES.md.)
+func HoldMemory() {
+	debug.SetMemoryLimit(int64(Memory()))
 }

@@ -149,16 +149,12 @@ func (p *Page) installTrained(file []byte) {
 		p.ctx.Dispatch(func(app.Context) {
 			p.predict()
 			if !p.memoryHeld { // a run's first model in: from here the page's memory stays flat
-				digit.HoldMemory(pageMemoryHeadroom)
+				digit.HoldMemory()
 				p.memoryHeld = true
 			}
 		})
 	})
 }
-
-// pageMemoryHeadroom is the memory the page may hold, over what it held
-// once the first model of a training run was in (digit.HoldMemory).
-const pageMemoryHeadroom = 1.25
 
 // readTrained makes a trained model file the page's model: read into the
 // current model in place when it has the file's configuration (as it has

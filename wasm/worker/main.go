@@ -204,17 +204,13 @@ func forgetCheckpoint() {
 	}
 }
 
-// memoryHeadroom is the memory the worker may hold, over what it held
-// after the first epoch (digit.HoldMemory).
-const memoryHeadroom = 1.25
-
 // train runs r, posting its reports, then its model or its error; the run
 // over, its checkpoint goes.
 func train(ctx context.Context, r *digit.Run) {
 	held := false
 	model, err := r.Train(ctx, func(rep digit.Report, model []byte) {
 		if rep.Epoch != nil && !held {
-			digit.HoldMemory(memoryHeadroom)
+			digit.HoldMemory()
 			held = true
 		}
 		post(reportMessage(rep), model)
