@@ -18,6 +18,17 @@ type Evaluation struct {
 // Evaluate runs the classifier, in evaluation mode, over every batch of
 // b in its own order.
 func (c *Classifier) Evaluate(ctx context.Context, b Batcher) (*Evaluation, error) {
+	return c.evaluate(ctx, b, nil)
+}
+
+// evaluate is Evaluate with each batch shared with replicas (none: all
+// of it here), as a Trainer with replicas evaluates.
+func (c *Classifier) evaluate(ctx context.Context, b Batcher, replicas []Replica) (*Evaluation, error) {
+	var values []float32 // the parameters the replicas are sent
+	if len(replicas) > 0 {
+		values = make([]float32, c.params.Count())
+		c.be.Download(values, c.params.Value)
+	}
 	C := c.NumClasses
 	ev := &Evaluation{Confusion: make([][]int, C), PerClass: make([]float64, C)}
 	for i := range ev.Confusion {
@@ -33,7 +44,12 @@ func (c *Classifier) Evaluate(ctx context.Context, b Batcher) (*Evaluation, erro
 		if err != nil {
 			return nil, err
 		}
-		logits, err := c.Logits(x)
+		var logits Tensor
+		if len(replicas) == 0 || len(y) <= len(replicas) { // too few samples to share
+			logits, err = c.Logits(x)
+		} else {
+			logits, err = c.sharedLogits(x, values, replicas)
+		}
 		if err != nil {
 			return nil, err
 		}

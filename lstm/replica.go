@@ -12,15 +12,21 @@ type Replica interface {
 	// in training mode, with dropout masks drawn from seed. Start must not
 	// keep params, x or y once it returns.
 	Start(params []float32, x Tensor, y []int, seed uint64) error
+	// StartLogits begins computing the logits of the share x in
+	// evaluation mode, at the parameter values params: a share of an
+	// evaluation. Like Start, it must not keep params or x.
+	StartLogits(params []float32, x Tensor) error
 	// Wait returns the result of the share started last.
 	Wait() (Share, error)
 }
 
-// Share is a replica's result for its share of a batch.
+// Share is a replica's result for its share of a batch: Grad, Loss and
+// Correct after Start, Logits after StartLogits.
 type Share struct {
 	Grad    []float32 // gradient of Loss, laid out like Params().Grad
 	Loss    float32   // mean cross-entropy over the share
 	Correct int       // samples whose largest logit was their label
+	Logits  []float32 // [samples, classes], row-major
 }
 
 // ShareGradient sets the parameters to params and computes the gradient of
@@ -41,6 +47,62 @@ func (c *Classifier) ShareGradient(params []float32, x Tensor, y []int, seed uin
 	s := Share{Grad: make([]float32, c.params.Count()), Loss: loss, Correct: c.correct(logits, y)}
 	c.be.Download(s.Grad, c.params.Grad)
 	return s, nil
+}
+
+// ShareLogits sets the parameters to params and computes the logits of x
+// in evaluation mode: the work of Replica.StartLogits, done on the
+// replica's side.
+func (c *Classifier) ShareLogits(params []float32, x Tensor) (Share, error) {
+	if len(params) != c.params.Count() {
+		return Share{}, fmt.Errorf("lstm: %d parameter values for a model of %d", len(params), c.params.Count())
+	}
+	c.be.Upload(c.params.Value, params)
+	logits, err := c.Logits(x)
+	if err != nil {
+		return Share{}, err
+	}
+	return Share{Logits: logits.Data}, nil
+}
+
+// sharedLogits computes the logits of x [n, T, F] with the first share
+// here and share i+1 on replicas[i], each at the parameter values values
+// (this classifier's, downloaded), and returns them in x's order.
+func (c *Classifier) sharedLogits(x Tensor, values []float32, replicas []Replica) (Tensor, error) {
+	n, T, F, C := x.Shape[0], x.Shape[1], x.Shape[2], c.NumClasses
+	bounds := shares(n, len(replicas)+1)
+	part := func(i int) Tensor {
+		lo, hi := bounds[i], bounds[i+1]
+		return Tensor{Shape: []int{hi - lo, T, F}, Data: x.Data[lo*T*F : hi*T*F]}
+	}
+	for i, r := range replicas {
+		if err := r.StartLogits(values, part(i+1)); err != nil {
+			waitAll(replicas[:i])
+			return Tensor{}, fmt.Errorf("lstm: replica %d: %w", i+1, err)
+		}
+	}
+	out := NewTensor(n, C)
+	own, err := c.Logits(part(0))
+	if err == nil {
+		copy(out.Data, own.Data)
+	}
+	for i, r := range replicas {
+		s, werr := r.Wait()
+		lo, hi := bounds[i+1], bounds[i+2]
+		switch {
+		case err != nil:
+			continue // collect the others' shares all the same
+		case werr != nil:
+			err = fmt.Errorf("lstm: replica %d: %w", i+1, werr)
+		case len(s.Logits) != (hi-lo)*C:
+			err = fmt.Errorf("lstm: replica %d sent %d logits for %d samples of %d classes", i+1, len(s.Logits), hi-lo, C)
+		default:
+			copy(out.Data[lo*C:hi*C], s.Logits)
+		}
+	}
+	if err != nil {
+		return Tensor{}, err
+	}
+	return out, nil
 }
 
 // shares splits n samples into k contiguous shares as even as can be: share

@@ -50,6 +50,20 @@ func (r *goReplica) Start(params []float32, x Tensor, y []int, seed uint64) erro
 	return nil
 }
 
+func (r *goReplica) StartLogits(params []float32, x Tensor) error {
+	params = append([]float32(nil), params...)
+	x = Tensor{Shape: x.Shape, Data: append([]float32(nil), x.Data...)}
+	r.done = make(chan result, 1)
+	go func() {
+		s, err := r.c.ShareLogits(params, x)
+		if r.grow {
+			s.Logits = append(s.Logits, 0)
+		}
+		r.done <- result{s, err}
+	}()
+	return nil
+}
+
 func (r *goReplica) Wait() (Share, error) {
 	res := <-r.done
 	if r.fail != nil {
@@ -174,5 +188,51 @@ func TestTrainerWithReplicasLearns(t *testing.T) {
 	}
 	if ev.Accuracy < 0.9 {
 		t.Fatalf("test accuracy %.2f after training with a replica, want > 0.9", ev.Accuracy)
+	}
+}
+
+// TestReplicasShareTheEvaluation checks that an evaluation spread over
+// two replicas gives the evaluation done in one place, on batches of 7
+// and a last one of 2 (too few to share among 3), and that a replica's
+// error or a wrong number of logits fails it.
+func TestReplicasShareTheEvaluation(t *testing.T) {
+	cfg := Config{InputSize: 4, HiddenSize: 8, NumLayers: 2, Bias: true, BatchFirst: true}
+	data := newToyBatches(30, 7, 5, 4, 3)
+	c, err := NewClassifier(cpu.New(), cfg, 4, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := c.Evaluate(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.evaluate(context.Background(), data, []Replica{newGoReplica(t, cfg), newGoReplica(t, cfg)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Samples != want.Samples || got.Accuracy != want.Accuracy || math.Abs(got.Loss-want.Loss) > 1e-6 {
+		t.Fatalf("shared evaluation %+v, in one place %+v", got, want)
+	}
+	for i := range want.Confusion {
+		for j := range want.Confusion[i] {
+			if got.Confusion[i][j] != want.Confusion[i][j] {
+				t.Fatalf("confusion[%d][%d]: shared %d, in one place %d", i, j, got.Confusion[i][j], want.Confusion[i][j])
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		bad  func(*goReplica)
+		want string
+	}{
+		{"error", func(r *goReplica) { r.fail = errors.New("worker crashed") }, "replica 2: worker crashed"},
+		{"length", func(r *goReplica) { r.grow = true }, "replica 2 sent 13 logits for 3 samples of 4 classes"},
+	} {
+		r2 := newGoReplica(t, cfg)
+		tc.bad(r2)
+		_, err := c.evaluate(context.Background(), data, []Replica{newGoReplica(t, cfg), r2})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one with %q", tc.name, err, tc.want)
+		}
 	}
 }

@@ -99,7 +99,8 @@ type Trainer struct {
 	Config TrainConfig
 	Next   Position // the step the run takes next
 	// Replicas, when not empty, each compute the gradient of an equal
-	// share of every batch (see Replica); the trainer computes the first.
+	// share of every batch (see Replica), and the logits of an equal share
+	// of every test batch; the trainer computes the first.
 	// The result differs from a run without replicas only by rounding,
 	// and by dropout's masks.
 	Replicas []Replica
@@ -166,7 +167,7 @@ func (t *Trainer) Run(ctx context.Context, train, test Batcher, onStep func(Step
 			SamplesPerSec: float64(seen) / time.Since(epochStart).Seconds(),
 		}
 		if test != nil {
-			ev, err := t.Model.Evaluate(ctx, test)
+			ev, err := t.Model.evaluate(ctx, test, t.Replicas)
 			if err != nil {
 				return err
 			}

@@ -17,8 +17,10 @@ import (
 )
 
 // portReplica is the leader's side of a replica in another worker, reached
-// through a MessagePort. A share goes out as {config, params, x, y, seed}
-// and comes back as {grad, loss, correct} or {error}.
+// through a MessagePort. A share of a training step goes out as {config,
+// params, x, y, seed} and comes back as {grad, loss, correct}; a share of
+// an evaluation goes out as {config, params, x, logits: true} and comes
+// back as {logits}; either may come back as {error}.
 type portReplica struct {
 	port   js.Value
 	config string // the model's configuration, JSON
@@ -37,6 +39,10 @@ func newPortReplica(port js.Value, cfg lstm.Config) *portReplica {
 		msg := args[0].Get("data")
 		if e := msg.Get("error"); truthy(e) {
 			r.done <- shareResult{err: errors.New(e.String())}
+			return nil
+		}
+		if l := msg.Get("logits"); truthy(l) {
+			r.done <- shareResult{s: lstm.Share{Logits: floatsOf(l)}}
 			return nil
 		}
 		r.done <- shareResult{s: lstm.Share{
@@ -59,13 +65,22 @@ func (r *portReplica) Start(params []float32, x lstm.Tensor, y []int, seed uint6
 	return nil
 }
 
+func (r *portReplica) StartLogits(params []float32, x lstm.Tensor) error {
+	p, xs := jsFloats(params), jsFloats(x.Data)
+	r.port.Call("postMessage", object(map[string]any{
+		"config": r.config, "params": p, "x": xs, "logits": true,
+	}), []any{p, xs})
+	return nil
+}
+
 func (r *portReplica) Wait() (lstm.Share, error) {
 	res := <-r.done
 	return res.s, res.err
 }
 
 // serveReplica makes this worker a replica answering the shares the
-// leader sends on port, with a classifier of the leader's configuration.
+// leader sends on port (of training steps and of evaluations), with a
+// classifier of the leader's configuration.
 func serveReplica(be *cpu.Backend, port js.Value) {
 	var (
 		c      *lstm.Classifier
@@ -86,6 +101,10 @@ func serveReplica(be *cpu.Backend, port js.Value) {
 					}
 					config = cfg
 				}
+				if truthy(msg.Get("logits")) {
+					x := floatsOf(msg.Get("x"))
+					return c.ShareLogits(floatsOf(msg.Get("params")), lstm.Tensor{Shape: []int{len(x) / mnist.Pixels, mnist.Rows, mnist.Cols}, Data: x})
+				}
 				seed, err := strconv.ParseUint(msg.Get("seed").String(), 10, 64)
 				if err != nil {
 					return lstm.Share{}, fmt.Errorf("replica: seed: %w", err)
@@ -100,6 +119,11 @@ func serveReplica(be *cpu.Backend, port js.Value) {
 			}()
 			if err != nil {
 				port.Call("postMessage", object(map[string]any{"error": err.Error()}))
+				return
+			}
+			if s.Logits != nil {
+				l := jsFloats(s.Logits)
+				port.Call("postMessage", object(map[string]any{"logits": l}), []any{l})
 				return
 			}
 			g := jsFloats(s.Grad)
