@@ -4,6 +4,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"strconv"
@@ -205,11 +206,13 @@ func TestBrowserAllMNIST(t *testing.T) {
 
 // TestBrowserSeedOnMNIST is the seed's own run in the page, opt-in
 // (WEB_FULL_MNIST=1; WEB_FULL_MNIST_EPOCHS sets the epochs, default the
-// seed's 20, and WEB_FULL_MNIST_WORKERS the workers): the preset "the seed's settings on all of MNIST", from
-// scratch, on every core (the preset's workers). It logs each epoch's test
-// accuracy on the 10,000 test images and the time since the start, and
-// every task over 50 ms on the page's thread (a PerformanceObserver, the
-// whole run); it fails if the run ends under 98.5 %.
+// seed's 20, and WEB_FULL_MNIST_WORKERS the workers): the preset "the
+// seed's settings on all of MNIST", from scratch, on every core (the
+// preset's workers). It logs each epoch's test accuracy on the 10,000 test
+// images and the time since the start, when an epoch first ended at
+// 98.5 % or more, and every task over 50 ms on the page's thread (a
+// PerformanceObserver, the whole run). It fails if no epoch reached
+// 98.5 %; the time it took is the machine's, so it is only logged.
 func TestBrowserSeedOnMNIST(t *testing.T) {
 	if os.Getenv("WEB_FULL_MNIST") == "" {
 		t.Skip("the seed's run on all of MNIST takes many minutes: set WEB_FULL_MNIST=1")
@@ -231,6 +234,7 @@ func TestBrowserSeedOnMNIST(t *testing.T) {
 	start := time.Now()
 	click(ctx, t, "train-start")
 	n, want := 0, mustFloat(t, epochs)
+	reached := "" // when an epoch first ended at 98.5 % or more
 	for float64(n) < want {
 		time.Sleep(time.Second)
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
@@ -245,15 +249,18 @@ func TestBrowserSeedOnMNIST(t *testing.T) {
 		if k, _ := strconv.Atoi(f[0]); k > n {
 			n = k
 			t.Logf("epoch %d: test accuracy %s at %s (worker:page memory %s)", n, f[1], time.Since(start).Round(time.Second), f[len(f)-1])
+			if a, err := strconv.ParseFloat(f[1], 64); err == nil && a >= 0.985 && reached == "" {
+				reached = fmt.Sprintf("after epoch %d, %s after Start", n, time.Since(start).Round(time.Second))
+			}
 		}
+	}
+	if reached == "" {
+		t.Errorf("no epoch ended at 98.5 %% or more on the test images")
+	} else {
+		t.Logf("98.5 %% first reached %s", reached)
 	}
 	t.Logf("run: %s", waitDone(ctx, t))
 	long, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`window.longTasks`))
 	must(t, "long tasks", err)
 	t.Logf("tasks over 50 ms on the page's thread, the whole run: %v", long)
-	v, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`[data-testid="train-accuracy"]`)))
-	must(t, "accuracy", err)
-	if a := mustFloat(t, strings.TrimSpace(v)); a < 0.985 {
-		t.Errorf("test accuracy %.4f at the end, want at least 0.985", a)
-	}
 }
