@@ -51,7 +51,8 @@ func simdDot2x4(k int32, a unsafe.Pointer, lda, m int32, w unsafe.Pointer, ldw, 
 // tile height.
 var simdKernel = microKernel{
 	name: fmt.Sprintf("wasmsimd-%dx%d", wasmsimd.MR, wasmsimd.NR), nr: wasmsimd.NR,
-	block: simdBlock, set: simdSetBlock,
+	block: simdBlock,
+	set:   simdSetBlock,
 	dot:   &dotKernels{lanes: 4, n4: []dotFunc{simdDot(1, 4, simdDot1x4), simdDot(2, 4, simdDot2x4)}},
 	cells: cellKernels{
 		lanes: 4,
