@@ -7,15 +7,13 @@ import (
 
 // More SIMD opcodes, for the cell kernels.
 const (
-	simdConst         = 0x0c
-	simdF32x4Nearest  = 0x6a
-	simdI32x4Shl      = 0xab
-	simdI32x4Add      = 0xae
-	simdF32x4Sub      = 0xe5
-	simdF32x4Div      = 0xe7
-	simdF32x4Pmin     = 0xea // b < a ? b : a, MINPS on x86
-	simdF32x4Pmax     = 0xeb // a < b ? b : a, MAXPS on x86
-	simdI32x4TruncSat = 0xf8 // f32x4 to i32x4, saturating
+	simdConst     = 0x0c
+	simdI32x4Shl  = 0xab
+	simdI32x4Add  = 0xae
+	simdF32x4Sub  = 0xe5
+	simdF32x4Div  = 0xe7
+	simdF32x4Pmin = 0xea // b < a ? b : a, MINPS on x86
+	simdF32x4Pmax = 0xeb // a < b ? b : a, MAXPS on x86
 )
 
 // operand is what a vector instruction reads: a v128 local or a constant
@@ -77,16 +75,24 @@ func (w cellWriter) store(base uint32, v vloc) {
 	w.simdMem(simdStore, 0)
 }
 
-// exp emits x = e^x as Exp computes it, in scratch n and p: x clamped
+// roundMagic is 1.5·2²³: a float32 of magnitude under 2²² plus it is
+// rounded to an integer (to nearest, ties to even), which is then the
+// low bits of the sum's representation, above 0x4B400000.
+const roundMagic = 12582912
+
+// exp emits x = e^x as Exp computes it, in scratch n, p and y: x clamped
 // to [−87.3, 88.7], n = round(x·log2 e), r = x − n·ln 2 in two parts, the
 // degree-6 Taylor polynomial of e^r, times 2^n built in the exponent bits.
-func (w cellWriter) exp(x, n, p vloc) {
+// n is rounded by adding roundMagic (y) and taking it away again, and 2^n
+// is y's representation plus 127, shifted up 23 bits (0x4B400000's bits
+// shift out): as f32x4.nearest and a conversion would give, in fewer
+// instructions (V8 expands the saturating conversion into six).
+func (w cellWriter) exp(x, n, p, y vloc) {
 	w.vop(simdF32x4Pmin, x, x, splat(88.72283))
 	w.vop(simdF32x4Pmax, x, x, splat(-87.33654))
 	w.vop(simdF32x4Mul, n, x, splat(1.44269504088896341))
-	n.push(w.function)
-	w.simd(simdF32x4Nearest)
-	w.set(uint32(n))
+	w.vop(simdF32x4Add, y, n, splat(roundMagic))
+	w.vop(simdF32x4Sub, n, y, splat(roundMagic))
 	w.vop(simdF32x4Mul, p, n, splat(0.693359375)) // ln 2, high part: n·it is exact
 	w.vop(simdF32x4Sub, x, x, p)
 	w.vop(simdF32x4Mul, p, n, splat(-2.12194440e-4)) // low part
@@ -97,8 +103,7 @@ func (w cellWriter) exp(x, n, p vloc) {
 		w.vop(simdF32x4Mul, p, p, x)
 	}
 	w.vop(simdF32x4Add, p, p, splat(1))
-	n.push(w.function)
-	w.simd(simdI32x4TruncSat)
+	y.push(w.function)
 	isplat(127).push(w.function)
 	w.simd(simdI32x4Add)
 	w.i32(23)
@@ -107,20 +112,21 @@ func (w cellWriter) exp(x, n, p vloc) {
 	w.vop(simdF32x4Mul, x, p, n)
 }
 
-// sigmoid emits x = 1/(1 + e^−x).
-func (w cellWriter) sigmoid(x, n, p vloc) {
+// sigmoid emits x = 1/(1 + e^−x), in scratch s (exp's n, p, y).
+func (w cellWriter) sigmoid(x vloc, s [3]vloc) {
 	w.vop(simdF32x4Sub, x, splat(0), x)
-	w.exp(x, n, p)
+	w.exp(x, s[0], s[1], s[2])
 	w.vop(simdF32x4Add, x, x, splat(1))
 	w.vop(simdF32x4Div, x, splat(1), x)
 }
 
-// tanh emits x = 1 − 2/(e^2x + 1), x clamped to ±9 like Tanh.
-func (w cellWriter) tanh(x, n, p vloc) {
+// tanh emits x = 1 − 2/(e^2x + 1), x clamped to ±9 like Tanh, in
+// scratch s (exp's n, p, y).
+func (w cellWriter) tanh(x vloc, s [3]vloc) {
 	w.vop(simdF32x4Pmin, x, x, splat(9))
 	w.vop(simdF32x4Pmax, x, x, splat(-9))
 	w.vop(simdF32x4Add, x, x, x)
-	w.exp(x, n, p)
+	w.exp(x, s[0], s[1], s[2])
 	w.vop(simdF32x4Add, x, x, splat(1))
 	w.vop(simdF32x4Div, x, splat(2), x)
 	w.vop(simdF32x4Sub, x, splat(1), x)
@@ -172,14 +178,15 @@ func cellForward() *function {
 			g[b] = vloc(w.local(v128))
 		}
 		t, n, p := vloc(w.local(v128)), vloc(w.local(v128)), vloc(w.local(v128))
+		scratch := [3]vloc{n, p, vloc(w.local(v128))}
 		for b := range g {
 			w.load(g[b], ptr[gates][b])
 			w.load(t, ptr[bias][b])
 			w.vop(simdF32x4Add, g[b], g[b], t)
 			if b == 2 {
-				w.tanh(g[b], n, p)
+				w.tanh(g[b], scratch)
 			} else {
-				w.sigmoid(g[b], n, p)
+				w.sigmoid(g[b], scratch)
 			}
 			w.store(ptr[gates][b], g[b])
 		}
@@ -188,7 +195,7 @@ func cellForward() *function {
 		w.vop(simdF32x4Mul, p, g[0], g[2]) // i·g
 		w.vop(simdF32x4Add, t, t, p)
 		w.store(ptr[c][0], t)
-		w.tanh(t, n, p)
+		w.tanh(t, scratch)
 		w.vop(simdF32x4Mul, t, g[3], t)
 		w.store(ptr[m][0], t)
 	})
@@ -206,7 +213,7 @@ func cellBackward() *function {
 		}
 		tc, vdm, d, t, n, p := vloc(w.local(v128)), vloc(w.local(v128)), vloc(w.local(v128)), vloc(w.local(v128)), vloc(w.local(v128)), vloc(w.local(v128))
 		w.load(tc, ptr[c][0])
-		w.tanh(tc, n, p)
+		w.tanh(tc, [3]vloc{n, p, vloc(w.local(v128))})
 		w.load(vdm, ptr[dm][0])
 		// d = dc + dm·o·(1 − tc²)
 		w.vop(simdF32x4Mul, t, tc, tc)
