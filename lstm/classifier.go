@@ -203,7 +203,7 @@ func (c *Classifier) trainStep(x Tensor, labels []int, opt *Adam, clip float32, 
 		r   StepResult
 		err error
 	)
-	if len(replicas) == 0 {
+	if replicas = sharing(replicas, len(labels)); len(replicas) == 0 {
 		r.Loss, r.Correct, err = c.localGrad(x, labels)
 	} else {
 		r.Loss, r.Correct, err = c.parallelGrad(x, labels, replicas, seed)

@@ -45,10 +45,10 @@ func (c *Classifier) evaluate(ctx context.Context, b Batcher, replicas []Replica
 			return nil, err
 		}
 		var logits Tensor
-		if len(replicas) == 0 || len(y) <= len(replicas) { // too few samples to share
+		if shared := sharing(replicas, len(y)); len(shared) == 0 {
 			logits, err = c.Logits(x)
 		} else {
-			logits, err = c.sharedLogits(x, values, replicas)
+			logits, err = c.sharedLogits(x, values, shared)
 		}
 		if err != nil {
 			return nil, err

@@ -33,10 +33,9 @@ type Share struct {
 // the mean loss over x, y in training mode, with dropout masks drawn from
 // seed: the work of a Replica, done on the replica's side.
 func (c *Classifier) ShareGradient(params []float32, x Tensor, y []int, seed uint64) (Share, error) {
-	if len(params) != c.params.Count() {
-		return Share{}, fmt.Errorf("lstm: %d parameter values for a model of %d", len(params), c.params.Count())
+	if err := c.setParams(params); err != nil {
+		return Share{}, err
 	}
-	c.be.Upload(c.params.Value, params)
 	defer c.LSTM.mode(true)()
 	c.LSTM.SetDropoutSeed(seed)
 	c.params.ZeroGrad()
@@ -53,10 +52,9 @@ func (c *Classifier) ShareGradient(params []float32, x Tensor, y []int, seed uin
 // in evaluation mode: the work of Replica.StartLogits, done on the
 // replica's side.
 func (c *Classifier) ShareLogits(params []float32, x Tensor) (Share, error) {
-	if len(params) != c.params.Count() {
-		return Share{}, fmt.Errorf("lstm: %d parameter values for a model of %d", len(params), c.params.Count())
+	if err := c.setParams(params); err != nil {
+		return Share{}, err
 	}
-	c.be.Upload(c.params.Value, params)
 	logits, err := c.Logits(x)
 	if err != nil {
 		return Share{}, err
@@ -64,24 +62,30 @@ func (c *Classifier) ShareLogits(params []float32, x Tensor) (Share, error) {
 	return Share{Logits: logits.Data}, nil
 }
 
+// setParams sets the parameters to params, a replica's copy of the
+// leader's, laid out like Params().Value.
+func (c *Classifier) setParams(params []float32) error {
+	if len(params) != c.params.Count() {
+		return fmt.Errorf("lstm: %d parameter values for a model of %d", len(params), c.params.Count())
+	}
+	c.be.Upload(c.params.Value, params)
+	return nil
+}
+
 // sharedLogits computes the logits of x [n, T, F] with the first share
 // here and share i+1 on replicas[i], each at the parameter values values
 // (this classifier's, downloaded), and returns them in x's order.
 func (c *Classifier) sharedLogits(x Tensor, values []float32, replicas []Replica) (Tensor, error) {
-	n, T, F, C := x.Shape[0], x.Shape[1], x.Shape[2], c.NumClasses
+	n, C := x.Shape[0], c.NumClasses
 	bounds := shares(n, len(replicas)+1)
-	part := func(i int) Tensor {
-		lo, hi := bounds[i], bounds[i+1]
-		return Tensor{Shape: []int{hi - lo, T, F}, Data: x.Data[lo*T*F : hi*T*F]}
-	}
 	for i, r := range replicas {
-		if err := r.StartLogits(values, part(i+1)); err != nil {
+		if err := r.StartLogits(values, sharePart(x, bounds, i+1)); err != nil {
 			waitAll(replicas[:i])
 			return Tensor{}, fmt.Errorf("lstm: replica %d: %w", i+1, err)
 		}
 	}
 	out := NewTensor(n, C)
-	own, err := c.Logits(part(0))
+	own, err := c.Logits(sharePart(x, bounds, 0))
 	if err == nil {
 		copy(out.Data, own.Data)
 	}
@@ -105,6 +109,19 @@ func (c *Classifier) sharedLogits(x Tensor, values []float32, replicas []Replica
 	return out, nil
 }
 
+// sharing returns the replicas that take a share of a batch of n samples:
+// all of them, or as many as leave every share a sample (none for a batch
+// of one, done here alone).
+func sharing(replicas []Replica, n int) []Replica {
+	return replicas[:min(len(replicas), max(n-1, 0))]
+}
+
+// sharePart returns share i of x [n, T, F], samples [bounds[i], bounds[i+1]).
+func sharePart(x Tensor, bounds []int, i int) Tensor {
+	lo, hi, T, F := bounds[i], bounds[i+1], x.Shape[1], x.Shape[2]
+	return Tensor{Shape: []int{hi - lo, T, F}, Data: x.Data[lo*T*F : hi*T*F]}
+}
+
 // shares splits n samples into k contiguous shares as even as can be: share
 // i is [bounds[i], bounds[i+1]).
 func shares(n, k int) []int {
@@ -124,12 +141,9 @@ func replicaSeed(seed uint64, i int) uint64 { return stepSeed(seed, -1-i) }
 // replicas[i], each share's gradient weighted by its size. It returns the
 // mean loss and how many samples were classified right.
 func (c *Classifier) parallelGrad(x Tensor, labels []int, replicas []Replica, seed uint64) (loss float32, correct int, err error) {
-	n, T, F := len(labels), x.Shape[1], x.Shape[2]
+	n := len(labels)
 	bounds := shares(n, len(replicas)+1)
-	part := func(i int) (Tensor, []int) {
-		lo, hi := bounds[i], bounds[i+1]
-		return Tensor{Shape: []int{hi - lo, T, F}, Data: x.Data[lo*T*F : hi*T*F]}, labels[lo:hi]
-	}
+	part := func(i int) (Tensor, []int) { return sharePart(x, bounds, i), labels[bounds[i]:bounds[i+1]] }
 	weight := func(i int) float32 { return float32(bounds[i+1]-bounds[i]) / float32(n) }
 	values := make([]float32, c.params.Count())
 	c.be.Download(values, c.params.Value)

@@ -74,50 +74,56 @@ func (r *goReplica) Wait() (Share, error) {
 
 // TestReplicasShareTheGradient checks that a step spread over two replicas
 // computes the gradient, loss and right answers of the whole batch done in
-// one place, and then updates the parameters like it.
+// one place, and then updates the parameters like it: on a batch of 10,
+// and on batches of 2 and 1, too few for three shares (one replica takes
+// a share, then none).
 func TestReplicasShareTheGradient(t *testing.T) {
 	cfg := Config{InputSize: 4, HiddenSize: 12, NumLayers: 2, Bias: true, BatchFirst: true}
 	data := newToyBatches(10, 10, 6, 4, 3)
-	x := NewTensor(10, 6, 4)
-	y := make([]int, 10)
-	if _, err := data.Batch(0, x.Data, y); err != nil {
+	batch := NewTensor(10, 6, 4)
+	labels := make([]int, 10)
+	if _, err := data.Batch(0, batch.Data, labels); err != nil {
 		t.Fatal(err)
 	}
-	whole, err := NewClassifier(reference.New(), cfg, 4, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wholeOpt := NewAdam(whole.Params(), DefaultAdam())
-	want, err := whole.TrainStep(x, y, wholeOpt, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	for _, n := range []int{10, 2, 1} {
+		x := Tensor{Shape: []int{n, 6, 4}, Data: batch.Data[:n*6*4]}
+		y := labels[:n]
+		whole, err := NewClassifier(reference.New(), cfg, 4, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wholeOpt := NewAdam(whole.Params(), DefaultAdam())
+		want, err := whole.TrainStep(x, y, wholeOpt, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
 
-	shared, err := NewClassifier(reference.New(), cfg, 4, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	replicas := []Replica{newGoReplica(t, cfg), newGoReplica(t, cfg)}
-	got, err := shared.trainStep(x, y, NewAdam(shared.Params(), DefaultAdam()), 0, replicas, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Correct != want.Correct || math.Abs(float64(got.Loss-want.Loss)) > 1e-6 || math.Abs(float64(got.GradNorm-want.GradNorm)) > 1e-6*float64(want.GradNorm) {
-		t.Fatalf("shared step %+v, whole batch %+v", got, want)
-	}
-	for _, p := range whole.Params().List() {
-		for _, view := range []struct {
-			what string
-			get  func(*Classifier) ([]float32, error)
-		}{
-			{"gradient", func(c *Classifier) ([]float32, error) { return c.Params().GetGrad(p.Name) }},
-			{"value", func(c *Classifier) ([]float32, error) { return c.Params().Get(p.Name) }},
-		} {
-			a, _ := view.get(whole)
-			b, _ := view.get(shared)
-			for i := range a {
-				if d := math.Abs(float64(a[i] - b[i])); d > 1e-6 {
-					t.Fatalf("%s %s[%d]: shared %g, whole %g", view.what, p.Name, i, b[i], a[i])
+		shared, err := NewClassifier(reference.New(), cfg, 4, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		replicas := []Replica{newGoReplica(t, cfg), newGoReplica(t, cfg)}
+		got, err := shared.trainStep(x, y, NewAdam(shared.Params(), DefaultAdam()), 0, replicas, 7)
+		if err != nil {
+			t.Fatalf("batch of %d: %v", n, err)
+		}
+		if got.Correct != want.Correct || math.Abs(float64(got.Loss-want.Loss)) > 1e-6 || math.Abs(float64(got.GradNorm-want.GradNorm)) > 1e-6*float64(want.GradNorm) {
+			t.Fatalf("batch of %d: shared step %+v, whole batch %+v", n, got, want)
+		}
+		for _, p := range whole.Params().List() {
+			for _, view := range []struct {
+				what string
+				get  func(*Classifier) ([]float32, error)
+			}{
+				{"gradient", func(c *Classifier) ([]float32, error) { return c.Params().GetGrad(p.Name) }},
+				{"value", func(c *Classifier) ([]float32, error) { return c.Params().Get(p.Name) }},
+			} {
+				a, _ := view.get(whole)
+				b, _ := view.get(shared)
+				for i := range a {
+					if d := math.Abs(float64(a[i] - b[i])); d > 1e-6 {
+						t.Fatalf("batch of %d: %s %s[%d]: shared %g, whole %g", n, view.what, p.Name, i, b[i], a[i])
+					}
 				}
 			}
 		}
@@ -193,7 +199,7 @@ func TestTrainerWithReplicasLearns(t *testing.T) {
 
 // TestReplicasShareTheEvaluation checks that an evaluation spread over
 // two replicas gives the evaluation done in one place, on batches of 7
-// and a last one of 2 (too few to share among 3), and that a replica's
+// and a last one of 2 (shared by one replica only), and that a replica's
 // error or a wrong number of logits fails it.
 func TestReplicasShareTheEvaluation(t *testing.T) {
 	cfg := Config{InputSize: 4, HiddenSize: 8, NumLayers: 2, Bias: true, BatchFirst: true}

@@ -63,24 +63,25 @@ func (t *trainPanel) OnMount(ctx app.Context) {
 		t.form = l.settings
 	}
 	if !l.hasWorkers {
-		t.form.Workers = defaultWorkers(app.Window().Get("navigator").Get("hardwareConcurrency").Int())
+		t.form.Workers = workersFor(browserCores(), 1)
 	}
 	t.findInterrupted()
 }
 
-// defaultWorkers is the number of training workers for a browser that
-// reports cores cores: the page's own thread keeps a core, so that drawing
-// and the panel's updates are never queued behind the workers.
-func defaultWorkers(cores int) int {
-	return min(max(cores-1, 1), 4)
+// workersFor is the number of training workers for a browser that
+// reports cores cores, keeping keep of them for the page's thread (at
+// least 1 worker, at most 4). A run keeps one core by default, so that
+// drawing and the panel's updates are never queued behind the workers;
+// the seed's run on all of MNIST, long and asked for, keeps none, and the
+// page's thread then shares the cores (its tasks stay as short, but may
+// wait for a core: web/NOTES.md).
+func workersFor(cores, keep int) int {
+	return min(max(cores-keep, 1), 4)
 }
 
-// allCoreWorkers is the number of workers of the seed's run on all of
-// MNIST: one per core (at most 4). That run is long and asked for, so it
-// takes every core; the page's thread then shares them with the workers
-// (its tasks stay as short, but may wait for a core: web/NOTES.md).
-func allCoreWorkers(cores int) int {
-	return min(max(cores, 1), 4)
+// browserCores is the browser's navigator.hardwareConcurrency.
+func browserCores() int {
+	return app.Window().Get("navigator").Get("hardwareConcurrency").Int()
 }
 
 // Render draws the panel.
@@ -261,7 +262,7 @@ func (t *trainPanel) onData(ctx app.Context, e app.Event) {
 // of MNIST, from scratch, on every core.
 func (t *trainPanel) onSeedOnMNIST(ctx app.Context, e app.Event) {
 	s := digit.SeedOnMNIST()
-	s.Workers = allCoreWorkers(app.Window().Get("navigator").Get("hardwareConcurrency").Int())
+	s.Workers = workersFor(browserCores(), 0)
 	t.form = s
 }
 

@@ -13,8 +13,7 @@ const (
 )
 
 // tile writes the function computing c[h×NR] += op(a)[h×kc]·b[kc×NR]
-// (with set, c = op(a)·b: c is not read),
-// where b is a packed panel (kc rows of NR values) and c has ldc4 bytes
+// (with set, c = op(a)·b: c is not read), where b is a packed panel (kc rows of NR values) and c has ldc4 bytes
 // between rows. With rowMajor, row i of a starts at a + i·lda4 and its
 // values are consecutive (Go's micro.n layout); otherwise a is the
 // transposed matrix as it lies: element (i, q) is at a + q·lda4 + 4i.
@@ -94,13 +93,13 @@ func tile(h int, rowMajor, set, fma bool) *function {
 			f.addLocal(c, ldc4)
 		}
 		for v := range nv {
-			f.get(c)
-			if !set {
+			f.get(c) // the store's address
+			if set {
+				f.get(acc[r][v])
+			} else {
 				f.get(c)
 				f.simdMem(simdLoad, uint32(16*v))
-			}
-			f.get(acc[r][v])
-			if !set {
+				f.get(acc[r][v])
 				f.simd(simdF32x4Add)
 			}
 			f.simdMem(simdStore, uint32(16*v))
@@ -189,9 +188,9 @@ func gemm(export string, rowMajor bool, tiles []uint32) *function {
 }
 
 // kernels returns the module's functions: the tile functions of each
-// height and layout, then the exported gemm_n (row-major a), gemm_k
-// (a transposed, as it lies) and gemm_s (gemm_n setting c), cell_forward, cell_backward, sum_rows and the dot
-// kernels.
+// height and layout, then the exported gemm_n (row-major a), gemm_k (a
+// transposed, as it lies) and gemm_s (gemm_n setting c), cell_forward,
+// cell_backward, sum_rows and the dot kernels.
 func kernels(fma bool) []*function {
 	var funcs []*function
 	var exported []*function
@@ -227,11 +226,11 @@ const RelaxedSection = "lstm.relaxed"
 //	gemm_k(kc, a, lda, b, panels, c, ldc, rows)  a transposed, as it lies
 //	gemm_s(kc, a, lda, b, panels, c, ldc, rows)  a row-major, c = a·b
 //
-// each computing c += op(a)·b (gemm_s: c = a·b, c not read) for rows rows of op(a) (kc deep) and panels
-// panels of b packed as the kernel package's PackB does with NR columns;
-// all arguments are i32, addresses are byte offsets in the memory,
-// leading dimensions are in float32 values, and kc, panels and rows are
-// at least 1; and
+// each computing c += op(a)·b (gemm_s: c = a·b, c not read) for rows
+// rows of op(a) (kc deep) and panels panels of b packed as the kernel
+// package's PackB does with NR columns; all arguments are i32, addresses
+// are byte offsets in the memory, leading dimensions are in float32
+// values, and kc, panels and rows are at least 1; and
 //
 //	cell_forward(n, gates, bias, cPrev, c, m, h)
 //	cell_backward(n, gates, c, cPrev, dm, dc, h)
