@@ -42,6 +42,10 @@ func testCellVector(t *testing.T, k microKernel) {
 		for i := range gates {
 			gates[i] *= 4 // reach the activations' flat tails
 		}
+		// and beyond every clamp of the vector kernels (±9, ±88) and of Exp
+		for i, x := range []float32{-1e30, 1e30, -100, 100, -88.5, 88.5, -87.5, 87.5, -9.5, 9.5, -1e-30, 0} {
+			gates[(i*37)%len(gates)] = x
+		}
 		dm, dc := randSlice(rng, h), randSlice(rng, h)
 		run := func(vec bool) (g, c, m, gb, dcOut []float32) {
 			cells := micro.cells

@@ -383,14 +383,15 @@ def pack_iota():
     out.append("GLOBL ·packIota(SB), RODATA|NOPTR, $64")
     return "\n".join(out) + "\n"
 
-# Constants of the cell kernels, broadcast from memory: name, value (a
-# float, or an int for "bias", the float exponent's bias).
+# Constants of the cell kernels, broadcast from memory: name, float value.
+# "magic" is 1.5·2²³: added to a float below 2²² in magnitude, it leaves
+# that float rounded to the nearest integer in the sum's low mantissa bits.
 CONSTS = [
-    ("one", 1.0), ("two", 2.0),
-    ("log2e", 1.44269504088896341), ("ln2hi", 0.693359375), ("ln2lo", -2.12194440e-4),
-    ("expmax", 88.72283), ("expmin", -87.33654), ("tanhmax", 9.0), ("tanhmin", -9.0),
+    ("one", 1.0), ("two", 2.0), ("magic", 12582912.0),
+    ("log2e", 1.44269504088896341), ("neglog2e", -1.44269504088896341),
+    ("ln2hi", 0.693359375), ("ln2lo", -2.12194440e-4),
+    ("lim", 88.0), ("neglim", -88.0), ("tanhmax", 9.0), ("tanhmin", -9.0),
     ("c2", 1 / 2), ("c3", 1 / 6), ("c4", 1 / 24), ("c5", 1 / 120), ("c6", 1 / 720),
-    ("bias", 127),
 ]
 
 
@@ -402,7 +403,7 @@ def consts_data():
     import struct
     out = []
     for i, (name, v) in enumerate(CONSTS):
-        bits = v if isinstance(v, int) else struct.unpack("<I", struct.pack("<f", v))[0]
+        bits = struct.unpack("<I", struct.pack("<f", v))[0]
         out.append(f"DATA ·cellConsts+{4 * i}(SB)/4, $0x{bits:08x} // {name}")
     out.append(f"GLOBL ·cellConsts(SB), RODATA|NOPTR, ${4 * len(CONSTS)}")
     return "\n".join(out) + "\n"
@@ -411,17 +412,23 @@ def consts_data():
 class Cell:
     """Emits the cell kernels' code for one instruction set: "AVX512"
     (Z registers, 16 lanes, constants broadcast by the instruction that
-    uses them, VSCALEFPS) or "AVX2" (Y registers, 8 lanes, constants
-    broadcast into a register first, 2^n built in the exponent bits).
-    Registers 1..11 hold values; three more are scratch."""
+    uses them, VRANGEPS and VSCALEFPS) or "AVX2" (Y registers, 8 lanes,
+    constants broadcast into a register first, 2^n built in the exponent
+    bits). Registers 1..11 hold values; four more are scratch.
+
+    The activations are those of cell.go's Exp, Sigmoid and Tanh in fewer
+    instructions, as the cell is bound by how many it issues: one clamp
+    each (Exp's own is not needed once its argument is within ±88), −x
+    folded into Exp's reduction, and n = round(x·log2 e) by adding magic
+    in the same FMA, whose sum's low bits are also 2^n's exponent."""
 
     def __init__(self, isa):
         self.isa, self.out = isa, []
         self.avx512 = isa == "AVX512"
         self.prefix = "Z" if self.avx512 else "Y"
         self.lanes = 16 if self.avx512 else 8
-        t = (20, 21, 22) if self.avx512 else (12, 13, 14)
-        self.n, self.p, self.t = (self.r(i) for i in t)
+        t = (20, 21, 22, 23) if self.avx512 else (12, 13, 14, 15)
+        self.n, self.p, self.t, self.f = (self.r(i) for i in t)
 
     def r(self, i):
         return f"{self.prefix}{i}"
@@ -440,42 +447,46 @@ class Cell:
     def load_const(self, c, dst):
         self.emit(f"VBROADCASTSS {const(c)}, {dst}")
 
-    def exp(self, x):
-        """x = e^x, clamped like Exp."""
-        e, n, p = self.emit, self.n, self.p
-        self.op("VMINPS", "expmax", x, x)
-        self.op("VMAXPS", "expmin", x, x)
-        self.op("VMULPS", "log2e", x, n)
-        e(f"VRNDSCALEPS $0, {n}, {n}" if self.avx512 else f"VROUNDPS $0, {n}, {n}")  # n, to nearest
-        self.op("VFNMADD231PS", "ln2hi", n, x)  # r = x − n·ln2hi
-        self.op("VFNMADD231PS", "ln2lo", n, x)  # r −= n·ln2lo
+    def clamp(self, x, hi, lo):
+        """x = x within [lo, hi] = [−hi, hi]; VRANGEPS's min by magnitude
+        with x's sign does it in one instruction (NaN stays NaN there)."""
+        if self.avx512:
+            self.emit(f"VRANGEPS.BCST $2, {const(hi)}, {x}, {x}")
+            return
+        self.op("VMINPS", hi, x, x)
+        self.op("VMAXPS", lo, x, x)
+
+    def exp(self, x, neg=False):
+        """x = e^x (e^−x if neg) for |x| ≤ 88."""
+        e, n, p, f = self.emit, self.n, self.p, self.f
+        self.load_const("neglog2e" if neg else "log2e", n)
+        self.op("VFMADD213PS", "magic", x, n)  # n = ±x·log2e + magic
+        self.op("VSUBPS", "magic", n, f)  # f = round(±x·log2e)
+        # r = ±x − f·ln2, in two parts
+        self.op("VFNMSUB231PS" if neg else "VFNMADD231PS", "ln2hi", f, x)
+        self.op("VFNMADD231PS", "ln2lo", f, x)
         self.load_const("c6", p)
         for c in ("c5", "c4", "c3", "c2", "one", "one"):
             self.op("VFMADD213PS", c, x, p)  # p = p·r + c
         if self.avx512:
-            e(f"VSCALEFPS {n}, {p}, {x}")
+            e(f"VSCALEFPS {f}, {p}, {x}")
             return
-        e(f"VCVTPS2DQ {n}, {n}")  # 2^n: n + 127 in the exponent bits
-        e(f"VPBROADCASTD {const('bias')}, {self.t}")
-        e(f"VPADDD {self.t}, {n}, {n}")
-        e(f"VPSLLD $23, {n}, {n}")
+        e(f"VPSLLD $23, {n}, {n}")  # f's low bits to the exponent's place
+        self.op("VPADDD", "one", n, n)  # + the exponent's bias: 2^f
         e(f"VMULPS {n}, {p}, {x}")
 
     def sigmoid(self, x):
         """x = 1/(1+e^−x)."""
-        e, t = self.emit, self.p
-        e(f"VXORPS {t}, {t}, {t}")
-        e(f"VSUBPS {x}, {t}, {x}")
-        self.exp(x)
+        self.clamp(x, "lim", "neglim")
+        self.exp(x, neg=True)
         self.op("VADDPS", "one", x, x)
         self.load_const("one", self.p)
-        e(f"VDIVPS {x}, {self.p}, {x}")
+        self.emit(f"VDIVPS {x}, {self.p}, {x}")
 
     def tanh(self, x):
         """x = 1 − 2/(e^2x + 1), x clamped to ±9."""
         e = self.emit
-        self.op("VMINPS", "tanhmax", x, x)
-        self.op("VMAXPS", "tanhmin", x, x)
+        self.clamp(x, "tanhmax", "tanhmin")
         e(f"VADDPS {x}, {x}, {x}")
         self.exp(x)
         self.op("VADDPS", "one", x, x)

@@ -8,7 +8,7 @@ import "golang.org/x/sys/cpu"
 // kernels lists the micro-kernels this CPU can run, fastest first.
 func kernels() []microKernel {
 	var ks []microKernel
-	if cpu.X86.HasAVX512F {
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ {
 		k := asmKernel("avx512-10x32", 32, microAVX512K, microAVX512N, microAVX512S)
 		k.cells = cellKernels{lanes: 16, forward: cellForwardAVX512, backward: cellBackwardAVX512}
 		k.dot = dotAVX512
