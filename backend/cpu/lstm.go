@@ -183,8 +183,9 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 				for b := range n {
 					if active(a.Lengths, t, lo+b) {
 						row := dy[(t*B+lo+b)*a.LdY : (t*B+lo+b)*a.LdY+O]
+						sum, next := dh[b*O:][:len(row)], dhNext[b*O:][:len(row)]
 						for j, v := range row {
-							dh[b*O+j] = v + dhNext[b*O+j]
+							sum[j] = v + next[j]
 						}
 					} else {
 						clear(dh[b*O : (b+1)*O])
