@@ -191,19 +191,10 @@ func (*Backend) Adam(params, grads, m, v backend.Buffer, a backend.AdamArgs) {
 	mustLen("Adam", len(vd), len(p))
 	bc1 := 1 - math.Pow(float64(a.Beta1), float64(a.Step))
 	bc2 := 1 - math.Pow(float64(a.Beta2), float64(a.Step))
-	stepSize := float32(float64(a.LR) / bc1)
-	bc2Sqrt := float32(math.Sqrt(bc2))
+	step := &kernel.AdamStep{Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps, WeightDecay: a.WeightDecay,
+		StepSize: float32(float64(a.LR) / bc1), BC2Sqrt: float32(math.Sqrt(bc2))}
 	parallelFor(len(p), adamGrain, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			gi := g[i]
-			if a.WeightDecay != 0 {
-				gi += a.WeightDecay * p[i]
-			}
-			md[i] = md[i]*a.Beta1 + gi*(1-a.Beta1)
-			vd[i] = vd[i]*a.Beta2 + gi*gi*(1-a.Beta2)
-			denom := float32(math.Sqrt(float64(vd[i])))/bc2Sqrt + a.Eps
-			p[i] -= stepSize * (md[i] / denom)
-		}
+		kernel.Adam(p[lo:hi], g[lo:hi], md[lo:hi], vd[lo:hi], step)
 	})
 }
 

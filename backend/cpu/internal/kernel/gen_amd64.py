@@ -378,6 +378,67 @@ def pack_trans(isa, nr):
     return "\n".join(out) + "\n"
 
 
+def adam(isa):
+    """adam{isa}(n int, p, g, m, v []float32, c *[8]float32): Adam's update
+    (adam.go) of the first n values, a multiple of the lanes, each product
+    rounded before its sum as in the Go loop; c holds β1, 1−β1, β2, 1−β2,
+    the weight decay, the step size, √(1−β2^t) and ε, broadcast into
+    registers 0..7. With no weight decay the gradient is used as it is."""
+    z = isa == "AVX512"
+    lanes, r = (16, "Z") if z else (8, "Y")
+    name = f"adam{isa}"
+    out = [f"// func {name}(n int, p, g, m, v []float32, c *[8]float32)",
+           f"TEXT ·{name}(SB), NOSPLIT, $0-112"]
+    e = lambda line: out.append("\t" + line)
+    e("MOVQ n+0(FP), CX")
+    for i, arg in enumerate(("p", "g", "m", "v")):
+        e(f"MOVQ {arg}_base+{8 + 24 * i}(FP), {('DI', 'SI', 'R8', 'R9')[i]}")
+    e("MOVQ c+104(FP), DX")
+    for i in range(8):
+        e(f"VBROADCASTSS {4 * i}(DX), {r}{i}")
+    e("XORQ AX, AX")
+    e(f"SHRQ ${lanes.bit_length() - 1}, CX")
+    e(f"JZ {name}_done")
+    e("VXORPS X8, X8, X8")
+    e("VUCOMISS 16(DX), X8")  # weight decay 0?
+    e(f"JNE {name}_decay")
+    e(f"JP {name}_decay")
+    for decay in (False, True):
+        if decay:
+            out.append(f"{name}_decay:")
+        out.append(f"{name}_loop{int(decay)}:")
+        e(f"VMOVUPS (SI)(AX*1), {r}8")  # g
+        if decay:
+            e(f"VMULPS (DI)(AX*1), {r}4, {r}9")
+            e(f"VADDPS {r}9, {r}8, {r}8")  # g + wd·p
+        e(f"VMULPS (R8)(AX*1), {r}0, {r}10")  # m·β1
+        e(f"VMULPS {r}8, {r}1, {r}11")  # g·(1−β1)
+        e(f"VADDPS {r}11, {r}10, {r}10")
+        e(f"VMOVUPS {r}10, (R8)(AX*1)")
+        e(f"VMULPS (R9)(AX*1), {r}2, {r}12")  # v·β2
+        e(f"VMULPS {r}8, {r}8, {r}13")
+        e(f"VMULPS {r}13, {r}3, {r}13")  # g²·(1−β2)
+        e(f"VADDPS {r}13, {r}12, {r}12")
+        e(f"VMOVUPS {r}12, (R9)(AX*1)")
+        e(f"VSQRTPS {r}12, {r}14")
+        e(f"VDIVPS {r}6, {r}14, {r}14")  # √v/√(1−β2^t)
+        e(f"VADDPS {r}7, {r}14, {r}14")  # + ε
+        e(f"VDIVPS {r}14, {r}10, {r}15")  # m/denominator
+        e(f"VMULPS {r}15, {r}5, {r}15")  # · step size
+        e(f"VMOVUPS (DI)(AX*1), {r}9")
+        e(f"VSUBPS {r}15, {r}9, {r}9")
+        e(f"VMOVUPS {r}9, (DI)(AX*1)")
+        e(f"ADDQ ${4 * lanes}, AX")
+        e("DECQ CX")
+        e(f"JNZ {name}_loop{int(decay)}")
+        if not decay:
+            e(f"JMP {name}_done")
+    out.append(f"{name}_done:")
+    e("VZEROUPPER")
+    e("RET")
+    return "\n".join(out) + "\n"
+
+
 def pack_iota():
     out = [f"DATA ·packIota+{4 * i}(SB)/4, ${i}" for i in range(16)]
     out.append("GLOBL ·packIota(SB), RODATA|NOPTR, $64")
@@ -636,6 +697,7 @@ def main():
     text += [fma_peak(isa, reg) for isa, _, _, reg, _ in ISAS]
     text += [dot_kernel(isa, mr, nr) for isa in DOT_ISAS for mr, nr in DOT_TILES]
     text.append(sum_rows())
+    text += [adam(isa) for isa in ("AVX512", "AVX2")]
     text += [pack_iota()] + [pack_trans(isa, nr) for isa, _, nr, _, _ in ISAS]
     with open("kernels_amd64.s", "w") as f:
         f.write("\n".join(text))
@@ -652,6 +714,9 @@ def main():
                       "//", "//go:noescape", f"func dot{isa}_{mr}x{nr}{dsig}", ""]
     decls += ["// sumRowsAVX2 adds the n rows of x, the first 64·chunks values of each, to s.",
               "//", "//go:noescape", "func sumRowsAVX2(n int, x []float32, ldx int, s []float32, chunks int)", ""]
+    for isa in ("AVX512", "AVX2"):
+        decls += [f"// adam{isa} runs Adam's update of the first n values (a multiple of its lanes) of p, g, m and v.",
+                  "//", "//go:noescape", f"func adam{isa}(n int, p, g, m, v []float32, c *[8]float32)", ""]
     for isa, _, nr, _, _ in ISAS:
         decls += [f"// packTrans{isa} writes one {nr}-wide panel of PackB's for a transposed b.",
                   "//", "//go:noescape", f"func packTrans{isa}(kc int, b []float32, ldb int, dst []float32)", ""]

@@ -50,5 +50,9 @@ func cellBackwardAVX2(n int, gates, c, cPrev, dm, dc []float32, h int)
 func init() {
 	if cpu.X86.HasAVX2 {
 		sumRowsVector = rowsKernel{width: 64, add: sumRowsAVX2}
+		adamVector = adamKernel{lanes: 8, update: adamAVX2}
+	}
+	if cpu.X86.HasAVX512F {
+		adamVector = adamKernel{lanes: 16, update: adamAVX512}
 	}
 }

@@ -215,6 +215,16 @@ func dotAVX2_3x4(k int, a []float32, lda, m int, w []float32, ldw, n int, c []fl
 //go:noescape
 func sumRowsAVX2(n int, x []float32, ldx int, s []float32, chunks int)
 
+// adamAVX512 runs Adam's update of the first n values (a multiple of its lanes) of p, g, m and v.
+//
+//go:noescape
+func adamAVX512(n int, p, g, m, v []float32, c *[8]float32)
+
+// adamAVX2 runs Adam's update of the first n values (a multiple of its lanes) of p, g, m and v.
+//
+//go:noescape
+func adamAVX2(n int, p, g, m, v []float32, c *[8]float32)
+
 // packTransAVX512 writes one 32-wide panel of PackB's for a transposed b.
 //
 //go:noescape
