@@ -155,7 +155,8 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 	if a.DCN != nil {
 		copy(dcNext, data(a.DCN))
 	}
-	span := max(1, spanValues/(B*G)) // steps
+	span := min(T, max(1, spanValues/(B*G))) // steps
+	grads := be.newWeightGrads(a, res.h, h0, wih, span, &tmp)
 	for k1 := T; k1 > 0; k1 -= span {
 		k0 := max(0, k1-span)
 		parallelFor(B, batchGrain, func(lo, hi int) {
@@ -207,8 +208,9 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 				}
 			}
 		})
-		be.weightGrads(a, res.gates, res.h, h0, timeAt(s, k0), timeAt(s, k1-1), wih)
+		grads.add(res.gates, timeAt(s, k0), timeAt(s, k1-1))
 	}
+	grads.finish()
 	if a.DH0 != nil {
 		copy(data(a.DH0), dhNext)
 	}

@@ -78,7 +78,7 @@ func PackB(p *PackedB, transB bool, k, n int, b []float32, ldb int) {
 	nr := micro.nr
 	panels := (n + nr - 1) / nr
 	p.Release()
-	p.mem = Borrow(panels * nr * k)
+	p.mem = BorrowUncleared(panels * nr * k) // every panel is written below
 	p.k, p.n, p.data = k, n, *p.mem
 	off := 0
 	for k0 := 0; k0 < k; k0 += kcBlock {
