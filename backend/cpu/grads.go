@@ -49,17 +49,18 @@ func (w *weightGrads) add(dA []float32, ta, tb int) {
 	}
 	n := (t1 - t0) * B
 	hx := w.hx[:n*w.wide]
-	for t := t0; t < t1; t++ {
-		hp := w.h0
-		if t != first {
-			hp = w.h[(t+prev)*B*O : (t+prev+1)*B*O]
-		}
-		for b := range B {
-			row := hx[((t-t0)*B+b)*w.wide:][:w.wide]
+	parallelFor(n, copyGrain/w.wide, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			t, b := t0+r/B, r%B
+			hp := w.h0
+			if t != first {
+				hp = w.h[(t+prev)*B*O : (t+prev+1)*B*O]
+			}
+			row := hx[r*w.wide:][:w.wide]
 			copy(row[:O], hp[b*O:(b+1)*O])
 			copy(row[O:], x[(t*B+b)*F:(t*B+b+1)*F])
 		}
-	}
+	})
 	dAs := dA[t0*B*G : t1*B*G]
 	w.be.gemm(true, false, G, w.wide, n, dAs, G, hx, w.wide, 1, w.dw, w.wide)
 	if a.DX != nil {
@@ -70,13 +71,21 @@ func (w *weightGrads) add(dA []float32, ta, tb int) {
 		var tmp temps
 		defer tmp.release()
 		db := tmp.zeros(G)
-		kernel.SumRows(db, dAs, n, G)
+		parallelFor(G, sumGrain, func(lo, hi int) { kernel.SumRows(db[lo:hi], dAs[lo:], n, G) })
 		for j, v := range db {
 			data(a.DW.Bih)[j] += v
 			data(a.DW.Bhh)[j] += v
 		}
 	}
 }
+
+// copyGrain and sumGrain are the fewest values copied, and columns summed,
+// worth a thread: about 10 µs of work each (a column of a span's dA is
+// 500 values).
+const (
+	copyGrain = 1 << 15
+	sumGrain  = 64
+)
 
 // finish adds [dW_hh | dW_ih] to a's gradients.
 func (w *weightGrads) finish() {

@@ -25,13 +25,19 @@ import (
 //     the time loop for its share with no synchronisation per step; the
 //     products over many steps are split by rows of their result.
 
-// packed returns op(w), k×n, packed for kernel.GemmPacked; Release it
-// when done.
+// packed returns op(w), k×n, packed for kernel.GemmPacked, its panels
+// split across threads; Release it when done.
 func packed(trans bool, k, n int, w []float32, ldw int) *kernel.PackedB {
 	p := new(kernel.PackedB)
-	kernel.PackB(p, trans, k, n, w, ldw)
+	p.Reserve(k, n)
+	perPanel := max(1, k*n/p.Panels())
+	parallelFor(p.Panels(), max(1, packGrain/perPanel), func(lo, hi int) { p.Pack(trans, w, ldw, lo, hi) })
 	return p
 }
+
+// packGrain is the fewest values worth a thread in packing: about 10 µs
+// of copying.
+const packGrain = 1 << 15
 
 // stepWeights is a weight matrix w (n×k, row-major) that a forward time
 // loop multiplies by, transposed, at every step: packed once per call for

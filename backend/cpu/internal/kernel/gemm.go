@@ -75,38 +75,52 @@ func panelLen(kc int) int { return kc * micro.nr }
 // PackB packs op(b), k×n, into p, its memory borrowed (see Borrow) until
 // p.Release.
 func PackB(p *PackedB, transB bool, k, n int, b []float32, ldb int) {
-	nr := micro.nr
-	panels := (n + nr - 1) / nr
+	p.Reserve(k, n)
+	p.Pack(transB, b, ldb, 0, p.Panels())
+}
+
+// Reserve borrows p's memory for a packed k×n matrix, for Pack to fill.
+func (p *PackedB) Reserve(k, n int) {
 	p.Release()
-	p.mem = BorrowUncleared(panels * nr * k) // every panel is written below
+	p.mem = BorrowUncleared((n + micro.nr - 1) / micro.nr * micro.nr * k) // Pack writes every value
 	p.k, p.n, p.data = k, n, *p.mem
-	off := 0
+}
+
+// Panels returns how many column panels the packed matrix has.
+func (p *PackedB) Panels() int { return (p.n + micro.nr - 1) / micro.nr }
+
+// Pack packs the column panels j0 to j1 (exclusive) of op(b) into p,
+// reserved for it by Reserve. Goroutines may pack distinct panels at once.
+func (p *PackedB) Pack(transB bool, b []float32, ldb int, j0, j1 int) {
+	nr, k, n := micro.nr, p.k, p.n
+	panels := p.Panels()
 	for k0 := 0; k0 < k; k0 += kcBlock {
 		kc := min(kcBlock, k-k0)
-		for j0 := 0; j0 < n; j0 += nr {
+		for jp := j0; jp < j1; jp++ {
+			off := k0*panels*nr + jp*panelLen(kc) // every block before k0 is kcBlock deep
 			dst := p.data[off : off+panelLen(kc)]
-			w := min(nr, n-j0)
+			c0 := jp * nr
+			w := min(nr, n-c0)
 			if w < nr {
 				clear(dst)
 			}
 			if transB && w == nr && micro.packTrans != nil && ldb < 1<<26 {
 				// A whole panel, gathered by the kernel set's own code
 				// (whose indices j·ldb are 32-bit).
-				micro.packTrans(kc, b[j0*ldb+k0:(j0+nr-1)*ldb+k0+kc], ldb, dst)
+				micro.packTrans(kc, b[c0*ldb+k0:(c0+nr-1)*ldb+k0+kc], ldb, dst)
 			} else if transB {
 				// Column j of op(b) is row j of b: scatter it down the panel.
 				for j := range w {
-					row := b[(j0+j)*ldb+k0 : (j0+j)*ldb+k0+kc]
+					row := b[(c0+j)*ldb+k0 : (c0+j)*ldb+k0+kc]
 					for q, v := range row {
 						dst[q*nr+j] = v
 					}
 				}
 			} else {
 				for q := range kc {
-					copy(dst[q*nr:q*nr+w], b[(k0+q)*ldb+j0:])
+					copy(dst[q*nr:q*nr+w], b[(k0+q)*ldb+c0:])
 				}
 			}
-			off += panelLen(kc)
 		}
 	}
 }
