@@ -49,7 +49,7 @@ func (w *weightGrads) add(dA []float32, ta, tb int) {
 	}
 	n := (t1 - t0) * B
 	hx := w.hx[:n*w.wide]
-	parallelFor(n, copyGrain/w.wide, func(lo, hi int) {
+	parallelFor(n, max(1, copyGrain/w.wide), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			t, b := t0+r/B, r%B
 			hp := w.h0
@@ -79,13 +79,9 @@ func (w *weightGrads) add(dA []float32, ta, tb int) {
 	}
 }
 
-// copyGrain and sumGrain are the fewest values copied, and columns summed,
-// worth a thread: about 10 µs of work each (a column of a span's dA is
-// 500 values).
-const (
-	copyGrain = 1 << 15
-	sumGrain  = 64
-)
+// sumGrain is the fewest columns of a span's dA (500 values each at
+// batch 100) worth a thread in the bias's sums.
+const sumGrain = 64
 
 // finish adds [dW_hh | dW_ih] to a's gradients.
 func (w *weightGrads) finish() {

@@ -31,13 +31,9 @@ func packed(trans bool, k, n int, w []float32, ldw int) *kernel.PackedB {
 	p := new(kernel.PackedB)
 	p.Reserve(k, n)
 	perPanel := max(1, k*n/p.Panels())
-	parallelFor(p.Panels(), max(1, packGrain/perPanel), func(lo, hi int) { p.Pack(trans, w, ldw, lo, hi) })
+	parallelFor(p.Panels(), max(1, copyGrain/perPanel), func(lo, hi int) { p.Pack(trans, w, ldw, lo, hi) })
 	return p
 }
-
-// packGrain is the fewest values worth a thread in packing: about 10 µs
-// of copying.
-const packGrain = 1 << 15
 
 // stepWeights is a weight matrix w (n×k, row-major) that a forward time
 // loop multiplies by, transposed, at every step: packed once per call for

@@ -127,6 +127,10 @@ func (m *member) await() *job {
 	}
 }
 
+// copyGrain is the fewest values copied or packed worth a thread: about
+// 10 µs of copying.
+const copyGrain = 1 << 15
+
 // gemmGrain is the fewest rows of an m×n×k product worth a thread: about
 // a million multiply-adds.
 func gemmGrain(n, k int) int { return max(1, (1<<20)/max(1, n*k)) }

@@ -37,10 +37,12 @@ func (be *Backend) forwardStream(a *backend.LSTMForwardArgs) {
 	x, wih, whh := data(a.X), data(a.W.Wih), data(a.W.Whh)
 	mustLen("LSTMForward x", len(x), T*B*F)
 	both := tmp.uncleared(G * K) // [W_ih | W_hh], G×K
-	for j := range G {
-		copy(both[j*K:j*K+F], wih[j*F:(j+1)*F])
-		copy(both[j*K+F:(j+1)*K], whh[j*H:(j+1)*H])
-	}
+	parallelFor(G, max(1, copyGrain/K), func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			copy(both[j*K:j*K+F], wih[j*F:(j+1)*F])
+			copy(both[j*K+F:(j+1)*K], whh[j*H:(j+1)*H])
+		}
+	})
 	w := packed(true, K, G, both, K)
 	defer w.Release()
 	bias := cellBias(a, &tmp)
