@@ -117,7 +117,7 @@ lint:
 	CGO_ENABLED=0 $(GO) build ./...
 	tools/gpu/run_test.sh
 	@tmp=$$(mktemp -d); for arch in amd64 arm64; do \
-	  cp $(KERNELDIR)/gen_*.py $$tmp/ && (cd $$tmp && $(PYTHON) gen_$$arch.py) && \
+	  cp $(KERNELDIR)/gen_*.py $$tmp/ && (cd $$tmp && $(PYTHON) gen_$$arch.py) || { echo "lint: gen_$$arch.py failed"; rm -rf $$tmp; exit 1; }; \
 	  for f in kernels_$$arch.s micro_$$arch.go; do cmp -s $$tmp/$$f $(KERNELDIR)/$$f || { echo "lint: $(KERNELDIR)/$$f is not what gen_$$arch.py writes: run it"; rm -rf $$tmp; exit 1; }; done; \
 	done; rm -rf $$tmp; echo "lint: the assembly kernels are what their generators write"
 

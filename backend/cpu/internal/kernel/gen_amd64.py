@@ -460,13 +460,14 @@ def const(name):
     return f"·cellConsts+{4 * [c[0] for c in CONSTS].index(name)}(SB)"
 
 
-def consts_data():
+def consts_data(consts=CONSTS):
+    """The DATA of ·cellConsts: consts's values, floats or ints (raw bits)."""
     import struct
     out = []
-    for i, (name, v) in enumerate(CONSTS):
-        bits = struct.unpack("<I", struct.pack("<f", v))[0]
+    for i, (name, v) in enumerate(consts):
+        bits = v if isinstance(v, int) else struct.unpack("<I", struct.pack("<f", v))[0]
         out.append(f"DATA ·cellConsts+{4 * i}(SB)/4, $0x{bits:08x} // {name}")
-    out.append(f"GLOBL ·cellConsts(SB), RODATA|NOPTR, ${4 * len(CONSTS)}")
+    out.append(f"GLOBL ·cellConsts(SB), RODATA|NOPTR, ${4 * len(consts)}")
     return "\n".join(out) + "\n"
 
 

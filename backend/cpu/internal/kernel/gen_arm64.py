@@ -26,7 +26,7 @@ written as WORDs, encoded by fp() below from the Arm architecture's
 tables (all of them the 4S arrangement, Q = 1).
 """
 
-from gen_amd64 import CONSTS, consts_data, micro_decls
+from gen_amd64 import consts_data, micro_decls
 
 MR, NR = 6, 16
 
@@ -97,6 +97,18 @@ def kernel(layout, rows):
     e("RET")
     return "\n".join(out) + "\n"
 
+
+# Constants of the cell kernels, each held in a register: name, value (a
+# float, or an int for "bias", the float exponent's bias). The x86 kernels
+# round and clamp in fewer instructions (gen_amd64.py's CONSTS); these
+# keep Exp's own steps, unmeasured on arm64 hardware.
+CONSTS = [
+    ("one", 1.0), ("two", 2.0),
+    ("log2e", 1.44269504088896341), ("ln2hi", 0.693359375), ("ln2lo", -2.12194440e-4),
+    ("expmax", 88.72283), ("expmin", -87.33654), ("tanhmax", 9.0), ("tanhmin", -9.0),
+    ("c2", 1 / 2), ("c3", 1 / 6), ("c4", 1 / 24), ("c5", 1 / 120), ("c6", 1 / 720),
+    ("bias", 127),
+]
 
 # Registers of the constants, V16 up, in CONSTS's order.
 CREG = {name: 16 + i for i, (name, _) in enumerate(CONSTS)}
@@ -269,7 +281,7 @@ def main():
     for layout in ("K", "N"):
         for rows in range(1, MR + 1):
             text.append(kernel(layout, rows))
-    text.append(consts_data())
+    text.append(consts_data(CONSTS))
     text.append(cell_kernel("cellForwardNEON",
                             [("gates", "R1"), ("bias", "R5"), ("cPrev", "R9"), ("c", "R10"), ("m", "R11")],
                             cell_forward_body))
