@@ -19,8 +19,9 @@ import (
 //   - the cell's pointwise work runs in kernel.CellForward and
 //     kernel.CellBackward, with float32 exp and tanh (errors ≤ 3e-7);
 //   - the backward time loop runs in spans of steps (spanValues), after
-//     each of which the weight gradients and the input's gradient take the
-//     span's rows in one product each, while they are in the cache;
+//     each of which the weight gradients (W_hh's and W_ih's as one
+//     product, grads.go) and the input's gradient take the span's rows,
+//     while they are in the cache;
 //   - the sequences of the batch are split across threads, each running
 //     the time loop for its share with no synchronisation per step; the
 //     products over many steps are split by rows of their result.

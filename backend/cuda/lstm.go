@@ -179,7 +179,7 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 		be.gemm(true, false, O, H, T*B, dhAll, O, res.m, H, 1, ptr(a.DW.Whr), H)
 	}
 
-	// The products over all steps, as the CPU backend's weightGrads: W_hh's
+	// The products over all steps, as the CPU backend's weight gradients: W_hh's
 	// gradient pairs each step's dA with the h the step started from.
 	dA := res.gates
 	first, rest := 0, 1
