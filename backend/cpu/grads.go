@@ -88,11 +88,13 @@ func (w *weightGrads) finish() {
 	s := w.a.Shape
 	O := s.HiddenOut()
 	dwhh, dwih := data(w.a.DW.Whh), data(w.a.DW.Wih)
-	for j := range 4 * s.Hidden {
-		row := w.dw[j*w.wide:][:w.wide]
-		addTo(dwhh[j*O:][:O], row[:O])
-		addTo(dwih[j*s.Input:][:s.Input], row[O:])
-	}
+	parallelFor(4*s.Hidden, max(1, copyGrain/w.wide), func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			row := w.dw[j*w.wide:][:w.wide]
+			addTo(dwhh[j*O:][:O], row[:O])
+			addTo(dwih[j*s.Input:][:s.Input], row[O:])
+		}
+	})
 }
 
 // addTo adds v to y, of the same length.
