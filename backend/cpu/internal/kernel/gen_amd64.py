@@ -39,7 +39,11 @@ and CellBackward do, 16 (AVX-512) or 8 (AVX2) hidden units at a time, for
 the first n units (n a multiple of that); the Go functions finish the
 rest. Their exp is Exp's: n = round(x·log2 e), r = x − n·ln 2 in two
 parts, the degree-6 Taylor polynomial of e^r, and ·2^n by VSCALEFPS
-(AVX-512) or by putting n + 127 in the exponent bits (AVX2).
+(AVX-512) or by putting n + 127 in the exponent bits (AVX2), in fewer
+instructions than Exp's steps (class Cell says how).
+
+Adam. adam{ISA} does Adam's update (adam.go) 16 or 8 values at a time,
+rounding each product before its sum as the Go loop does.
 """
 
 LAYOUTS = ("K", "N", "S")
