@@ -130,6 +130,23 @@ func TestReplicasShareTheGradient(t *testing.T) {
 	}
 }
 
+// replicaFault is a way the second of the tests' replicas fails: bad
+// makes it fail, and want is part of the error that must follow.
+type replicaFault struct {
+	name string
+	bad  func(*goReplica)
+	want string
+}
+
+// replicaFaults lists an error of the replica's own and a share one value
+// too long, whose error contains tooLong.
+func replicaFaults(tooLong string) []replicaFault {
+	return []replicaFault{
+		{"error", func(r *goReplica) { r.fail = errors.New("worker crashed") }, "replica 2: worker crashed"},
+		{"length", func(r *goReplica) { r.grow = true }, tooLong},
+	}
+}
+
 // TestReplicaFailure checks that a replica's error, or a gradient of the
 // wrong length, stops the step before the update, after every started
 // share is collected.
@@ -141,14 +158,7 @@ func TestReplicaFailure(t *testing.T) {
 	if _, err := data.Batch(0, x.Data, y); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		name string
-		bad  func(*goReplica)
-		want string
-	}{
-		{"error", func(r *goReplica) { r.fail = errors.New("worker crashed") }, "replica 2: worker crashed"},
-		{"length", func(r *goReplica) { r.grow = true }, "replica 2 sent 317 gradient values for a model of 316"},
-	} {
+	for _, tc := range replicaFaults("replica 2 sent 317 gradient values for a model of 316") {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := NewClassifier(cpu.New(), cfg, 4, 5)
 			if err != nil {
@@ -226,14 +236,7 @@ func TestReplicasShareTheEvaluation(t *testing.T) {
 			}
 		}
 	}
-	for _, tc := range []struct {
-		name string
-		bad  func(*goReplica)
-		want string
-	}{
-		{"error", func(r *goReplica) { r.fail = errors.New("worker crashed") }, "replica 2: worker crashed"},
-		{"length", func(r *goReplica) { r.grow = true }, "replica 2 sent 13 logits for 3 samples of 4 classes"},
-	} {
+	for _, tc := range replicaFaults("replica 2 sent 13 logits for 3 samples of 4 classes") {
 		r2 := newGoReplica(t, cfg)
 		tc.bad(r2)
 		_, err := c.evaluate(context.Background(), data, []Replica{newGoReplica(t, cfg), r2})

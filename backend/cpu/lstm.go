@@ -1,8 +1,6 @@
 package cpu
 
 import (
-	"runtime"
-
 	"github.com/lstm-digits/lstm-digits/backend"
 	"github.com/lstm-digits/lstm-digits/backend/cpu/internal/kernel"
 )
@@ -160,8 +158,7 @@ func (be *Backend) LSTMBackward(a *backend.LSTMBackwardArgs) {
 	if a.DCN != nil {
 		copy(dcNext, data(a.DCN))
 	}
-	threads := max(1, min(runtime.GOMAXPROCS(0), B/batchGrain)) // the time loop's, as parallelFor splits it
-	span := min(T, max(1, spanValues*threads/(B*G)))            // steps
+	span := min(T, max(1, spanValues*max(1, threads(B, batchGrain))/(B*G))) // steps
 	grads := be.newWeightGrads(a, res.h, h0, wih, span, &tmp)
 	for k1 := T; k1 > 0; k1 -= span {
 		k0 := max(0, k1-span)

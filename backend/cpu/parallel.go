@@ -19,7 +19,7 @@ import (
 // time), which made two threads slower than one. A call made while the
 // team is busy (from two goroutines at once) starts goroutines instead.
 func parallelFor(n, grain int, f func(lo, hi int)) {
-	w := min(runtime.GOMAXPROCS(0), n/max(grain, 1))
+	w := threads(n, grain)
 	if w <= 1 {
 		f(0, n)
 		return
@@ -51,6 +51,10 @@ func parallelFor(n, grain int, f func(lo, hi int)) {
 		}
 	}
 }
+
+// threads returns how many ranges parallelFor splits n items of the
+// given grain into (0 or 1: it runs f alone).
+func threads(n, grain int) int { return min(runtime.GOMAXPROCS(0), n/max(grain, 1)) }
 
 // spinFor is how long a member of the team spins for its next range
 // after its last before it sleeps, and so how long a CPU stays busy after
