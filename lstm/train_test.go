@@ -222,6 +222,33 @@ func TestTrainingIgnoresThreads(t *testing.T) {
 	}
 }
 
+// TestLogitsIgnoreThreads checks that the seed model's logits are the
+// same, bit for bit, at 1, 2 and 3 threads for one drawing (whose steps'
+// units the CPU backend shares between threads) and for a batch (whose
+// sequences it shares).
+func TestLogitsIgnoreThreads(t *testing.T) {
+	c, err := NewClassifier(cpu.New(), seedConfig(), seedClasses, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 20} {
+		x, _ := seedBatch(n)
+		var runs [][]float32
+		for _, threads := range []int{1, 2, 3} {
+			prev := runtime.GOMAXPROCS(threads)
+			logits, err := c.Logits(x)
+			runtime.GOMAXPROCS(prev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs = append(runs, logits.Data)
+		}
+		if !slices.Equal(runs[0], runs[1]) || !slices.Equal(runs[0], runs[2]) {
+			t.Fatalf("the logits of %d drawings with 1, 2 and 3 threads differ", n)
+		}
+	}
+}
+
 // FuzzDecodeCheckpoint puts arbitrary text in the "checkpoint" metadata of
 // an otherwise valid checkpoint (the JSON a browser's stored run is read
 // from), and arbitrary bytes in place of the whole: DecodeCheckpoint must

@@ -58,6 +58,12 @@ var lstmCases = []lstmCase{
 	// Wide, without a projection: the CPU backend's inference streams it.
 	{name: "WideBatchReverseLengths", shape: backend.LSTMShape{T: 7, B: 35, Input: 4, Hidden: 9, Bias: true, Reverse: true},
 		lengths: []int{7, 1, 3, 5, 2, 7, 4, 6, 1, 7, 3, 5, 2, 7, 4, 6, 1, 7, 3, 5, 2, 7, 4, 6, 1, 7, 3, 5, 2, 7, 4, 6, 1, 7, 3}, h0: true, c0: true, pad: 3, off: 2, dhn: true, dcn: true, dx: true},
+	// Batches too small to split by sequences, with enough units that a
+	// backend sharing each step's units between threads does.
+	{name: "Batch1WideHiddenReverseLengths", shape: backend.LSTMShape{T: 6, B: 1, Input: 5, Hidden: 128, Bias: true, Reverse: true},
+		lengths: []int{4}, h0: true, c0: true, pad: 3, off: 2, dhn: true, dcn: true, dx: true, dh0: true, dc0: true},
+	{name: "Batch3WideHiddenLengths", shape: backend.LSTMShape{T: 5, B: 3, Input: 4, Hidden: 136, Bias: true},
+		lengths: []int{5, 2, 4}, c0: true, dhn: true, dx: true},
 	{name: "Hidden1", shape: backend.LSTMShape{T: 6, B: 2, Input: 1, Hidden: 1, Bias: true},
 		dhn: true, dcn: true, dx: true, dh0: true, dc0: true},
 }

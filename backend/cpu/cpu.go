@@ -208,8 +208,10 @@ const adamGrain = 1 << 15
 // op(b) packed once, unless the dot kernels read it in place.
 func (be *Backend) gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if !transA && transB && kernel.Unpacked(m, k) {
-		parallelFor(m, gemmGrain(n, k), func(lo, hi int) {
-			kernel.Gemm(false, true, hi-lo, n, k, a[lo*lda:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+		// Few rows: each thread takes a share of b's rows (c's columns),
+		// which it streams alone, and every row of a.
+		parallelFor(n, max(1, dotGrain/(m*k)), func(lo, hi int) {
+			kernel.Gemm(false, true, m, hi-lo, k, a, lda, b[lo*ldb:], ldb, beta, c[lo:], ldc)
 		})
 		return
 	}

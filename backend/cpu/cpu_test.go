@@ -2,6 +2,7 @@ package cpu_test
 
 import (
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/lstm-digits/lstm-digits/backend/backendtest"
@@ -26,6 +27,12 @@ func TestConformance(t *testing.T) {
 			backendtest.Run(t, cpu.New())
 		})
 	}
+	// Three threads share the steps of a small batch's wide layer in
+	// uneven ranges of units (where the machine has two cores, too).
+	t.Run("threads3", func(t *testing.T) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+		backendtest.Run(t, cpu.New())
+	})
 	// The suite's batches are small enough for one span of the backward
 	// pass; spans of one step each cover the joins between spans.
 	t.Run("spans", func(t *testing.T) {

@@ -23,8 +23,11 @@ import (
 //     product, grads.go) and the input's gradient take the span's rows,
 //     while they are in the cache;
 //   - the sequences of the batch are split across threads, each running
-//     the time loop for its share with no synchronisation per step; the
-//     products over many steps are split by rows of their result.
+//     the time loop for its share with no synchronisation per step; a
+//     forward batch too small for that (a prediction) shares each step's
+//     units instead, the threads meeting at the end of every step
+//     (unitGroups, parallelLockstep); the products over many steps are
+//     split by rows of their result, or those of few rows by its columns.
 
 // packed returns op(w), k×n, packed for kernel.GemmPacked, its panels
 // split across threads; Release it when done.
@@ -64,6 +67,21 @@ func (s stepWeights) mul(rows int, x []float32, ldx int, beta float32, c []float
 	kernel.Gemm(false, true, rows, s.n, s.k, x, ldx, s.w, s.k, beta, c, ldc)
 }
 
+// mulGates computes c += x·wᵀ for rows rows of x, w being a layer's gate
+// weights for h units (rows q·h+j for gate q of unit j), in the units u
+// only: the columns of c of those units' gates. Only weights read in place
+// take a range of units short of all h.
+func (s stepWeights) mulGates(rows int, x []float32, ldx int, c []float32, ldc, h int, u units) {
+	if u.lo == 0 && u.hi == h {
+		s.mul(rows, x, ldx, 1, c, ldc)
+		return
+	}
+	for q := range 4 {
+		j := q*h + u.lo
+		kernel.Gemm(false, true, rows, u.hi-u.lo, s.k, x, ldx, s.w[j*s.k:], s.k, 1, c[j:], ldc)
+	}
+}
+
 // release gives packed memory back.
 func (s stepWeights) release() {
 	if s.packed != nil {
@@ -97,8 +115,10 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 	}
 	h0, c0 := initialState(a.H0, B*O, &tmp), initialState(a.C0, B*H, &tmp)
 
-	parallelFor(B, batchGrain, func(lo, hi int) {
-		n := hi - lo
+	// steps runs the time loop for the n sequences from lo, in the units u,
+	// calling wait after each step.
+	steps := func(lo, n int, u units, wait func()) {
+		hi := lo + n
 		hPrev, cPrev := h0[lo*O:hi*O], c0[lo*H:hi*H]
 		for k := range T {
 			t := timeAt(s, k)
@@ -109,21 +129,52 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 			if s.Proj > 0 {
 				mt = res.m[(t*B+lo)*H : (t*B+hi)*H]
 			}
-			whh.mul(n, hPrev, O, 1, gt, G)
+			whh.mulGates(n, hPrev, O, gt, G, H, u)
 			for b := range n {
 				if active(a.Lengths, t, lo+b) {
-					kernel.CellForward(gt[b*G:(b+1)*G], bias, cPrev[b*H:(b+1)*H], ct[b*H:(b+1)*H], mt[b*H:(b+1)*H])
+					kernel.CellForwardUnits(gt[b*G:(b+1)*G], bias, cPrev[b*H:(b+1)*H], ct[b*H:(b+1)*H], mt[b*H:(b+1)*H], u.lo, u.hi)
 				}
 			}
 			if s.Proj > 0 {
 				whr.mul(n, mt, H, 0, ht, O)
 			}
-			finishStep(a, t, lo, n, gt, ct, ht, mt, hPrev, cPrev)
+			finishStep(a, t, lo, n, u, gt, ct, ht, mt, hPrev, cPrev)
+			wait()
 			hPrev, cPrev = ht, ct
 		}
-		copy(data(a.HN)[lo*O:hi*O], hPrev)
-		copy(data(a.CN)[lo*H:hi*H], cPrev)
-	})
+		hN, cN := data(a.HN), data(a.CN)
+		for b := range n {
+			copy(hN[(lo+b)*O+u.lo:(lo+b)*O+min(u.hi, O)], hPrev[b*O+u.lo:b*O+min(u.hi, O)])
+			copy(cN[(lo+b)*H+u.lo:(lo+b)*H+u.hi], cPrev[b*H+u.lo:b*H+u.hi])
+		}
+	}
+	if groups, grain := unitGroups(s, B, whh); threads(groups, grain) > 1 {
+		lanes := kernel.CellLanes()
+		parallelLockstep(groups, grain, func(lo, hi int, wait func()) {
+			steps(0, B, units{lo * lanes, min(H, hi*lanes)}, wait)
+		})
+		return
+	}
+	parallelFor(B, batchGrain, func(lo, hi int) { steps(lo, hi-lo, units{0, H}, func() {}) })
+}
+
+// units is a range [lo, hi) of a layer's hidden units.
+type units struct{ lo, hi int }
+
+// unitGroups says how a forward time loop shares its steps' units between
+// threads when its batch is too small to share by sequences: in groups of
+// the cell kernels' lanes (so that each thread's cells give the bits of
+// the whole step's), at least grain groups a thread, enough for about 16 k
+// multiply-adds a sequence a step, which outweighs a thread's wait at the
+// end of each step. It gives no groups for a batch split by sequences,
+// weights packed for the step (a batch too wide for the dot kernels), or a
+// projection (whose product needs all of m).
+func unitGroups(s backend.LSTMShape, B int, whh stepWeights) (groups, grain int) {
+	if threads(B, batchGrain) > 1 || whh.packed != nil || s.Proj > 0 {
+		return 0, 1
+	}
+	lanes := kernel.CellLanes()
+	return (s.Hidden + lanes - 1) / lanes, max(1, (1<<14)/(4*s.HiddenOut()*lanes))
 }
 
 // LSTMBackward runs the backward pass through time.

@@ -74,25 +74,33 @@ func (be *Backend) backwardReserve(a *backend.LSTMBackwardArgs) reserve {
 }
 
 // finishStep ends step t for the n sequences from lo, whose gates, c, h
-// and m (the step's rows of the reserve) and previous h and c it is given:
-// it writes their output, and at their padding steps carries the state
-// through (h and c copied from the previous step) and outputs zero.
-func finishStep(a *backend.LSTMForwardArgs, t, lo, n int, gt, ct, ht, mt, hPrev, cPrev []float32) {
+// and m (the step's rows of the reserve) and previous h and c it is given,
+// in the units u: it writes their output, and at their padding steps
+// carries the state through (h and c copied from the previous step) and
+// outputs zero. (With a projection u is every unit, and so is h's range.)
+func finishStep(a *backend.LSTMForwardArgs, t, lo, n int, u units, gt, ct, ht, mt, hPrev, cPrev []float32) {
 	s, y := a.Shape, data(a.Y)
 	B, H, O, G := s.B, s.Hidden, s.HiddenOut(), 4*s.Hidden
+	out := u // the units of h and y
+	if s.Proj > 0 {
+		out = units{0, O}
+	}
 	for b := range n {
 		yrow := y[(t*B+lo+b)*a.LdY : (t*B+lo+b)*a.LdY+O]
+		hb, cb := b*O, b*H
 		if active(a.Lengths, t, lo+b) {
-			copy(yrow, ht[b*O:(b+1)*O])
+			copy(yrow[out.lo:out.hi], ht[hb+out.lo:hb+out.hi])
 			continue
 		}
-		clear(gt[b*G : (b+1)*G])
-		copy(ct[b*H:(b+1)*H], cPrev[b*H:(b+1)*H])
-		copy(ht[b*O:(b+1)*O], hPrev[b*O:(b+1)*O])
-		if s.Proj > 0 {
-			clear(mt[b*H : (b+1)*H])
+		for q := range 4 {
+			clear(gt[b*G+q*H+u.lo : b*G+q*H+u.hi])
 		}
-		clear(yrow)
+		copy(ct[cb+u.lo:cb+u.hi], cPrev[cb+u.lo:cb+u.hi])
+		copy(ht[hb+out.lo:hb+out.hi], hPrev[hb+out.lo:hb+out.hi])
+		if s.Proj > 0 {
+			clear(mt[cb : cb+H])
+		}
+		clear(yrow[out.lo:out.hi])
 	}
 }
 

@@ -18,8 +18,10 @@ import (
 // between them is taken back by the host and given back late (steal
 // time), which made two threads slower than one. A call made while the
 // team is busy (from two goroutines at once) starts goroutines instead.
-func parallelFor(n, grain int, f func(lo, hi int)) {
-	w := threads(n, grain)
+func parallelFor(n, grain int, f func(lo, hi int)) { inRanges(n, threads(n, grain), f) }
+
+// inRanges is parallelFor's body: it runs f on w ranges of [0, n) at once.
+func inRanges(n, w int, f func(lo, hi int)) {
 	if w <= 1 {
 		f(0, n)
 		return
@@ -50,6 +52,29 @@ func parallelFor(n, grain int, f func(lo, hi int)) {
 			runtime.Gosched()
 		}
 	}
+}
+
+// parallelLockstep is parallelFor for ranges that run as a team through
+// a sequence of steps: each range calls wait at the end of each step, and
+// wait returns once every range has called it as often, so a step may read
+// what every range wrote in the one before. A range that waits spins
+// (yielding now and then): its partners are running, and the steps are a
+// few microseconds long.
+func parallelLockstep(n, grain int, f func(lo, hi int, wait func())) {
+	w := threads(n, grain)
+	var arrived atomic.Int64 // calls of wait, by all ranges
+	inRanges(n, w, func(lo, hi int) {
+		var calls int64 // this range's
+		f(lo, hi, func() {
+			calls++
+			arrived.Add(1)
+			for spins := 0; arrived.Load() < calls*int64(max(w, 1)); spins++ {
+				if spins%1024 == 1023 {
+					runtime.Gosched()
+				}
+			}
+		})
+	})
 }
 
 // threads returns how many ranges parallelFor splits n items of the
@@ -134,6 +159,12 @@ func (m *member) await() *job {
 // copyGrain is the fewest values copied or packed worth a thread: about
 // 10 µs of copying.
 const copyGrain = 1 << 15
+
+// dotGrain is the fewest multiply-adds of a product by the dot kernels
+// worth a thread: about 3 µs of work, which a thread's start outweighs
+// several times over (a prediction's 28-row input projection of a
+// 128-unit layer takes two).
+const dotGrain = 1 << 18
 
 // gemmGrain is the fewest rows of an m×n×k product worth a thread: about
 // a million multiply-adds.

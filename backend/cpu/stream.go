@@ -81,7 +81,7 @@ func (be *Backend) forwardStream(a *backend.LSTMForwardArgs) {
 					kernel.CellForward(gt[b*G:(b+1)*G], bias, cPrev[b*H:(b+1)*H], ct[b*H:(b+1)*H], ht[b*H:(b+1)*H])
 				}
 			}
-			finishStep(a, t, lo, n, gt, ct, ht, ht, hPrev, cPrev)
+			finishStep(a, t, lo, n, units{0, s.Hidden}, gt, ct, ht, ht, hPrev, cPrev)
 			for b := range n {
 				copy(xh[b*K+F:(b+1)*K], ht[b*H:(b+1)*H])
 			}

@@ -1,6 +1,9 @@
 package kernel
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Exp returns e^x in float32 to within 2 ulp for |x| < 87 (0 below −87.3,
 // +Inf above 88.7): x = n·ln2 + r with |r| ≤ ln2/2, e^r by its degree-6
@@ -51,6 +54,10 @@ type cellKernels struct {
 	backward func(n int, gates, c, cPrev, dm, dc []float32, h int)
 }
 
+// CellLanes is how many units the cell kernels in use take at a time (1
+// without vector kernels).
+func CellLanes() int { return max(1, micro.cells.lanes) }
+
 // vectorUnits is how many of h units micro's cell kernels do: a multiple of
 // their lanes, 0 without them.
 func vectorUnits(h int) int {
@@ -65,16 +72,27 @@ func vectorUnits(h int) int {
 // sum of both bias vectors), which it replaces with their activations; it
 // writes c = f·cPrev + i·g and m = o·tanh(c). c may be cPrev itself.
 func CellForward(gates, bias, cPrev, c, m []float32) {
+	CellForwardUnits(gates, bias, cPrev, c, m, 0, len(c))
+}
+
+// CellForwardUnits is CellForward for the units [lo, hi) of the len(c)
+// units only: it reads and writes nothing of the others, so threads may
+// share a step's units between them. Ranges that start at multiples of
+// CellLanes give CellForward's bits.
+func CellForwardUnits(gates, bias, cPrev, c, m []float32, lo, hi int) {
 	h := len(c)
 	gates, bias = gates[:4*h], bias[:4*h]
 	cPrev, m = cPrev[:h], m[:h]
-	from := vectorUnits(h)
-	if from > 0 {
-		micro.cells.forward(from, gates, bias, cPrev, c, m, h)
+	if lo < 0 || hi > h || lo > hi {
+		panic(fmt.Sprintf("kernel: units [%d, %d) of a cell of %d", lo, hi, h))
+	}
+	from := lo + vectorUnits(hi-lo)
+	if from > lo {
+		micro.cells.forward(from-lo, gates[lo:], bias[lo:], cPrev[lo:], c[lo:], m[lo:], h)
 	}
 	gi, gf, gg, gO := gates[:h], gates[h:2*h], gates[2*h:3*h], gates[3*h:]
 	bi, bf, bg, bo := bias[:h], bias[h:2*h], bias[2*h:3*h], bias[3*h:]
-	for j := from; j < h; j++ {
+	for j := from; j < hi; j++ {
 		i, f := Sigmoid(gi[j]+bi[j]), Sigmoid(gf[j]+bf[j])
 		g, o := Tanh(gg[j]+bg[j]), Sigmoid(gO[j]+bo[j])
 		gi[j], gf[j], gg[j], gO[j] = i, f, g, o

@@ -70,6 +70,20 @@ func testCellVector(t *testing.T, k microKernel) {
 				}
 			}
 		}
+		// Units a range of CellLanes at a time (what threads sharing a
+		// step's units do) give the same bits.
+		g := append([]float32(nil), gates...)
+		c, m := make([]float32, h), make([]float32, h)
+		for lo := 0; lo < h; lo += CellLanes() {
+			CellForwardUnits(g, bias, cPrev, c, m, lo, min(h, lo+CellLanes()))
+		}
+		for name, pair := range map[string][2][]float32{"gates": {vg, g}, "c": {vc, c}, "m": {vm, m}} {
+			for i := range pair[0] {
+				if pair[0][i] != pair[1][i] {
+					t.Fatalf("%s: h %d: %s[%d]: by units of %d %v, whole %v", k.name, h, name, i, CellLanes(), pair[1][i], pair[0][i])
+				}
+			}
+		}
 		// The scalar path against float64.
 		for j := range h {
 			sig := func(x float32) float64 { return 1 / (1 + math.Exp(-float64(x))) }
