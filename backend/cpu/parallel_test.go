@@ -68,3 +68,37 @@ func TestParallelFor(t *testing.T) {
 		t.Errorf("nested parallelFor visited %d items in %d outer ranges, want %d", got, outer.Load(), want)
 	}
 }
+
+// TestParallelLockstep checks that parallelLockstep's wait holds each
+// range until every range has finished the step: after each wait, a range
+// finds every item written in that step, by whichever range owns it.
+func TestParallelLockstep(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 2, 3, 4} {
+		runtime.GOMAXPROCS(procs)
+		const n, steps = 12, 200
+		items := make([]atomic.Int32, n)
+		var stale, ranges atomic.Int32
+		parallelLockstep(n, 1, func(lo, hi int, wait func()) {
+			ranges.Add(1)
+			for step := int32(1); step <= steps; step++ {
+				for i := lo; i < hi; i++ {
+					items[i].Store(step)
+				}
+				wait()
+				for i := range items {
+					if items[i].Load() < step {
+						stale.Add(1)
+					}
+				}
+				wait() // no range writes the next step before all have read this one
+			}
+		})
+		if stale.Load() > 0 {
+			t.Errorf("GOMAXPROCS %d: %d reads after a wait saw an item of an earlier step", procs, stale.Load())
+		}
+		if got, want := ranges.Load(), int32(min(procs, n)); got != want {
+			t.Errorf("GOMAXPROCS %d: %d ranges, want %d", procs, got, want)
+		}
+	}
+}
