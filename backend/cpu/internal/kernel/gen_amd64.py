@@ -480,7 +480,8 @@ class Cell:
     (Z registers, 16 lanes, constants broadcast by the instruction that
     uses them, VRANGEPS and VSCALEFPS) or "AVX2" (Y registers, 8 lanes,
     constants broadcast into a register first, 2^n built in the exponent
-    bits). Registers 1..11 hold values; four more are scratch.
+    bits). Registers 1..11 hold values; the rest are scratch, in sets for
+    the chains that run side by side (chains).
 
     The activations are those of cell.go's Exp, Sigmoid and Tanh in fewer
     instructions, as the cell is bound by how many it issues: one clamp
@@ -493,22 +494,42 @@ class Cell:
         self.avx512 = isa == "AVX512"
         self.prefix = "Z" if self.avx512 else "Y"
         self.lanes = 16 if self.avx512 else 8
-        t = (20, 21, 22, 23) if self.avx512 else (12, 13, 14, 15)
-        self.n, self.p, self.t, self.f = (self.r(i) for i in t)
+        self.t = self.r(23 if self.avx512 else 12)
+        # Scratch registers n, p, f of each chain that chains interleaves.
+        sets = ((20, 21, 22), (24, 25, 26), (27, 28, 29)) if self.avx512 else ((13, 14, 15), (6, 7, 8), (9, 10, 11))
+        self.sets = [tuple(self.r(i) for i in s) for s in sets]
+        self.n, self.p, self.f = self.sets[0]
 
     def r(self, i):
         return f"{self.prefix}{i}"
 
-    def emit(self, line):
-        self.out.append("\t" + line)
+    def emit(self, *lines):
+        """Emits lines as one unit, which chains keeps together."""
+        self.out.append("\n".join("\t" + line for line in lines))
 
     def op(self, ins, c, src, dst):
         """dst = src ins c, for a constant c."""
         if self.avx512:
             self.emit(f"{ins}.BCST {const(c)}, {src}, {dst}")
         else:
-            self.emit(f"VBROADCASTSS {const(c)}, {self.t}")
-            self.emit(f"{ins} {self.t}, {src}, {dst}")
+            self.emit(f"VBROADCASTSS {const(c)}, {self.t}", f"{ins} {self.t}, {src}, {dst}")
+
+    def chains(self, *steps):
+        """Emits each of steps (functions of no arguments that emit), with
+        scratch registers of its own, their units interleaved one by one:
+        independent chains of dependent instructions then progress side by
+        side rather than one after another, which the CPU's schedulers,
+        filled by one chain's waiting instructions, do not reorder far
+        enough to do."""
+        out, emitted = self.out, []
+        for step, regs in zip(steps, self.sets, strict=False):
+            self.out = []
+            self.n, self.p, self.f = regs
+            step()
+            emitted.append(self.out)
+        self.out, (self.n, self.p, self.f) = out, self.sets[0]
+        for i in range(max(len(u) for u in emitted)):
+            out += [u[i] for u in emitted if i < len(u)]
 
     def load_const(self, c, dst):
         self.emit(f"VBROADCASTSS {const(c)}, {dst}")
@@ -611,18 +632,16 @@ def cell_forward_body(k):
     e(f"VADDPS (R11)(BX*1), {r(2)}, {r(2)}")
     e(f"VADDPS (R11)(BX*2), {r(3)}, {r(3)}")
     e(f"VADDPS (R11)(DX*1), {r(4)}, {r(4)}")
-    k.sigmoid(r(1))
-    k.sigmoid(r(2))
-    k.tanh(r(3))
-    k.sigmoid(r(4))
+    # i, f and g, which c needs, side by side; then o beside tanh c.
+    k.chains(lambda: k.sigmoid(r(1)), lambda: k.sigmoid(r(2)), lambda: k.tanh(r(3)))
     e(f"VMOVUPS {r(1)}, (SI)")
     e(f"VMOVUPS {r(2)}, (SI)(BX*1)")
     e(f"VMOVUPS {r(3)}, (SI)(BX*2)")
-    e(f"VMOVUPS {r(4)}, (SI)(DX*1)")
     e(f"VMULPS (R8)(AX*1), {r(2)}, {r(5)}")  # f·cPrev
     e(f"VFMADD231PS {r(3)}, {r(1)}, {r(5)}")  # + i·g
     e(f"VMOVUPS {r(5)}, (R9)(AX*1)")
-    k.tanh(r(5))
+    k.chains(lambda: k.tanh(r(5)), lambda: k.sigmoid(r(4)))
+    e(f"VMOVUPS {r(4)}, (SI)(DX*1)")
     e(f"VMULPS {r(5)}, {r(4)}, {r(5)}")
     e(f"VMOVUPS {r(5)}, (R10)(AX*1)")
 
