@@ -1,7 +1,7 @@
 // Package cpu is the fast CPU backend, in float32: it computes what
 // backend/reference defines through blocked matrix products with assembly
 // micro-kernels, fused cell updates and the batch split across threads
-// (GOMAXPROCS). It builds for every Go target, WebAssembly included (with
+// (GOMAXPROCS), or a prediction's units. It builds for every Go target, WebAssembly included (with
 // its pure-Go kernels, or with the build tag wasmsimd SIMD128 kernels that
 // the host links: see internal/kernel/wasmsimd). backend/backendtest
 // checks it against backend/reference, with which it shares no code.
@@ -205,7 +205,8 @@ const adamGrain = 1 << 15
 // gemm computes c = op(a)·op(b) + beta·c with row-major operands,
 // where op transposes when its flag is set; c is m×n and the inner
 // dimension is k. It splits the rows of c across threads, which share
-// op(b) packed once, unless the dot kernels read it in place.
+// op(b) packed once, unless the dot kernels read it in place: then it
+// splits the columns of c, each thread reading its rows of b.
 func (be *Backend) gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if !transA && transB && kernel.Unpacked(m, k) {
 		// Few rows: each thread takes a share of b's rows (c's columns),
