@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -199,27 +200,39 @@ func TestTrainConfigValidate(t *testing.T) {
 	}
 }
 
+// sameAtThreads fails t unless run gives the same values, bit for bit,
+// at 1, 2 and 3 threads (GOMAXPROCS); what names them in the message.
+func sameAtThreads(t *testing.T, what string, run func() ([]float32, error)) {
+	t.Helper()
+	var runs [][]float32
+	for _, threads := range []int{1, 2, 3} {
+		prev := runtime.GOMAXPROCS(threads)
+		v, err := run()
+		runtime.GOMAXPROCS(prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, v)
+	}
+	if !slices.Equal(runs[0], runs[1]) || !slices.Equal(runs[0], runs[2]) {
+		t.Fatalf("%s with 1, 2 and 3 threads differ", what)
+	}
+}
+
 // TestTrainingIgnoresThreads checks that training gives the same
 // parameters, bit for bit, whatever the number of threads: the CPU backend
 // splits work so that every value is computed by one thread in one order.
 func TestTrainingIgnoresThreads(t *testing.T) {
 	train := newToyBatches(120, 40, 6, 4, 1) // batches wide enough to split
-	var runs [][]float32
-	for _, threads := range []int{1, 2, 3} {
-		prev := runtime.GOMAXPROCS(threads)
+	sameAtThreads(t, "the parameters after training", func() ([]float32, error) {
 		tr := toyTrainer(t)
-		err := tr.Run(context.Background(), train, nil, nil, nil)
-		runtime.GOMAXPROCS(prev)
-		if err != nil {
-			t.Fatal(err)
+		if err := tr.Run(context.Background(), train, nil, nil, nil); err != nil {
+			return nil, err
 		}
 		v := make([]float32, tr.Model.Params().Count())
 		tr.Model.be.Download(v, tr.Model.Params().Value)
-		runs = append(runs, v)
-	}
-	if !slices.Equal(runs[0], runs[1]) || !slices.Equal(runs[0], runs[2]) {
-		t.Fatal("training with 1, 2 and 3 threads gave different parameters")
-	}
+		return v, nil
+	})
 }
 
 // TestLogitsIgnoreThreads checks that the seed model's logits are the
@@ -233,19 +246,10 @@ func TestLogitsIgnoreThreads(t *testing.T) {
 	}
 	for _, n := range []int{1, 20} {
 		x, _ := seedBatch(n)
-		var runs [][]float32
-		for _, threads := range []int{1, 2, 3} {
-			prev := runtime.GOMAXPROCS(threads)
+		sameAtThreads(t, fmt.Sprintf("the logits of %d drawings", n), func() ([]float32, error) {
 			logits, err := c.Logits(x)
-			runtime.GOMAXPROCS(prev)
-			if err != nil {
-				t.Fatal(err)
-			}
-			runs = append(runs, logits.Data)
-		}
-		if !slices.Equal(runs[0], runs[1]) || !slices.Equal(runs[0], runs[2]) {
-			t.Fatalf("the logits of %d drawings with 1, 2 and 3 threads differ", n)
-		}
+			return logits.Data, err
+		})
 	}
 }
 

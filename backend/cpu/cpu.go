@@ -1,9 +1,10 @@
 // Package cpu is the fast CPU backend, in float32: it computes what
 // backend/reference defines through blocked matrix products with assembly
-// micro-kernels, fused cell updates and the batch split across threads
-// (GOMAXPROCS), or a prediction's units. It builds for every Go target, WebAssembly included (with
-// its pure-Go kernels, or with the build tag wasmsimd SIMD128 kernels that
-// the host links: see internal/kernel/wasmsimd). backend/backendtest
+// micro-kernels, fused cell updates and the batch (or a prediction's
+// units) split across threads (GOMAXPROCS). It builds for every Go target,
+// WebAssembly included (with its pure-Go kernels, or with the build tag
+// wasmsimd SIMD128 kernels that the host links: see
+// internal/kernel/wasmsimd). backend/backendtest
 // checks it against backend/reference, with which it shares no code.
 package cpu
 

@@ -142,9 +142,9 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 			wait()
 			hPrev, cPrev = ht, ct
 		}
-		hN, cN := data(a.HN), data(a.CN)
+		hN, cN, out := data(a.HN), data(a.CN), u.outputs(s)
 		for b := range n {
-			copy(hN[(lo+b)*O+u.lo:(lo+b)*O+min(u.hi, O)], hPrev[b*O+u.lo:b*O+min(u.hi, O)])
+			copy(hN[(lo+b)*O+out.lo:(lo+b)*O+out.hi], hPrev[b*O+out.lo:b*O+out.hi])
 			copy(cN[(lo+b)*H+u.lo:(lo+b)*H+u.hi], cPrev[b*H+u.lo:b*H+u.hi])
 		}
 	}
@@ -160,6 +160,15 @@ func (be *Backend) LSTMForward(a *backend.LSTMForwardArgs) {
 
 // units is a range [lo, hi) of a layer's hidden units.
 type units struct{ lo, hi int }
+
+// outputs is the range of h (and of the layer's output) that u's units
+// give: u's own, or all of h with a projection, which takes every unit.
+func (u units) outputs(s backend.LSTMShape) units {
+	if s.Proj > 0 {
+		return units{0, s.HiddenOut()}
+	}
+	return u
+}
 
 // unitGroups says how a forward time loop shares its steps' units between
 // threads when its batch is too small to share by sequences: in groups of

@@ -77,14 +77,11 @@ func (be *Backend) backwardReserve(a *backend.LSTMBackwardArgs) reserve {
 // and m (the step's rows of the reserve) and previous h and c it is given,
 // in the units u: it writes their output, and at their padding steps
 // carries the state through (h and c copied from the previous step) and
-// outputs zero. (With a projection u is every unit, and so is h's range.)
+// outputs zero. (With a projection u is every unit.)
 func finishStep(a *backend.LSTMForwardArgs, t, lo, n int, u units, gt, ct, ht, mt, hPrev, cPrev []float32) {
 	s, y := a.Shape, data(a.Y)
 	B, H, O, G := s.B, s.Hidden, s.HiddenOut(), 4*s.Hidden
-	out := u // the units of h and y
-	if s.Proj > 0 {
-		out = units{0, O}
-	}
+	out := u.outputs(s)
 	for b := range n {
 		yrow := y[(t*B+lo+b)*a.LdY : (t*B+lo+b)*a.LdY+O]
 		hb, cb := b*O, b*H

@@ -62,13 +62,14 @@ func inRanges(n, w int, f func(lo, hi int)) {
 // few microseconds long.
 func parallelLockstep(n, grain int, f func(lo, hi int, wait func())) {
 	w := threads(n, grain)
+	team := int64(max(w, 1)) // the ranges inRanges runs
 	var arrived atomic.Int64 // calls of wait, by all ranges
 	inRanges(n, w, func(lo, hi int) {
 		var calls int64 // this range's
 		f(lo, hi, func() {
 			calls++
 			arrived.Add(1)
-			for spins := 0; arrived.Load() < calls*int64(max(w, 1)); spins++ {
+			for spins := 0; arrived.Load() < calls*team; spins++ {
 				if spins%1024 == 1023 {
 					runtime.Gosched()
 				}

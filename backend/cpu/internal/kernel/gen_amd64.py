@@ -521,8 +521,9 @@ class Cell:
         side rather than one after another, which the CPU's schedulers,
         filled by one chain's waiting instructions, do not reorder far
         enough to do."""
+        assert len(steps) <= len(self.sets), "more chains than scratch sets"
         out, emitted = self.out, []
-        for step, regs in zip(steps, self.sets, strict=False):
+        for step, regs in zip(steps, self.sets):
             self.out = []
             self.n, self.p, self.f = regs
             step()
